@@ -1,0 +1,50 @@
+# shellgen: `make demo` sets everything up and builds a shell; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Debian packages that the Python wheels need at run time (open3d loads libusb).
+SYSTEM_LIBS := libusb-1.0-0 libgomp1
+DEMO_SCAN := scans/myfeet_left_foot_m.stl
+
+.PHONY: demo test lint typecheck pytest bench sysdeps clean
+
+demo: $(STAMP)
+	$(BIN)/shellgen analyze $(DEMO_SCAN)
+	$(BIN)/shellgen analyze $(DEMO_SCAN) --json > output/$(notdir $(basename $(DEMO_SCAN))).analysis.json
+	$(BIN)/shellgen analyze $(DEMO_SCAN) --plot output/$(notdir $(basename $(DEMO_SCAN))).analysis.png
+	@echo "demo outputs are in output/"
+
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check shellgen tests benchmarks
+	$(BIN)/ruff format --check shellgen tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory sysdeps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev,cad]'
+	touch $@
+
+sysdeps:
+	@missing=""; for p in $(SYSTEM_LIBS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+clean:
+	rm -rf $(VENV) output/*.stl output/*.3mf output/*.json output/*.png

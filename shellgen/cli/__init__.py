@@ -1,0 +1,65 @@
+"""The ``shellgen`` command.
+
+Each sub-command lives in its own module with a ``register(app)`` function. A
+:class:`~shellgen.errors.ShellgenError` becomes one line on stderr and its exit code
+(2 bad input, 3 a shell that failed validation); anything else is a bug and keeps its
+traceback (exit code 1).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib import import_module
+
+import typer
+
+from shellgen.errors import ShellgenError
+
+__all__ = ["app", "main"]
+
+_COMMAND_MODULES = ("_analyze",)
+
+app = typer.Typer(
+    name="shellgen",
+    help="Foot scan in, calibrated orthotic shell out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _name in _COMMAND_MODULES:
+    import_module(f"shellgen.cli.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return its exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+    """
+    logging.basicConfig(level=logging.WARNING, format="shellgen: %(message)s")
+    try:
+        app(args=argv, prog_name="shellgen", standalone_mode=False)
+    except ShellgenError as exc:
+        print(f"shellgen: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("shellgen: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return int(exc.exit_code)
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

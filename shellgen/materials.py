@@ -1,0 +1,77 @@
+"""Printable shell materials and their properties.
+
+Moduli from ../shared/DESIGN.md: PA12 (MJF) about 1.8 GPa, PA11 about 1.6 GPa,
+polypropylene about 1.4 GPa, TPU 95A about 0.05 GPa. Minimum walls: 1.0 mm for MJF/SLS
+nylon, 1.2 mm for FDM, 2 mm where the wall carries load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from shellgen.errors import ProfileError
+
+__all__ = ["MATERIALS", "Material", "material"]
+
+
+@dataclass(frozen=True)
+class Material:
+    """A shell material.
+
+    Attributes
+    ----------
+    name : str
+        Catalogue name, e.g. ``"PA12-MJF"``.
+    modulus_gpa : float
+        Young's modulus, GPa.
+    density_g_cm3 : float
+        Density of the printed part, g/cm^3.
+    min_wall_mm : float
+        Thinnest wall the process prints reliably, mm.
+    min_loaded_wall_mm : float
+        Thinnest wall that may carry the foot's load, mm.
+    process : str
+        Printing process.
+    """
+
+    name: str
+    modulus_gpa: float
+    density_g_cm3: float
+    min_wall_mm: float
+    min_loaded_wall_mm: float
+    process: str
+
+
+MATERIALS: Final = MappingProxyType(
+    {
+        m.name: m
+        for m in (
+            Material("PA12-MJF", 1.8, 1.01, 1.0, 2.0, "MJF"),
+            Material("PA11-SLS", 1.6, 1.05, 1.0, 2.0, "SLS"),
+            Material("PP", 1.4, 0.90, 1.2, 2.0, "FDM"),
+            Material("TPU-95A", 0.05, 1.20, 1.2, 2.0, "FDM"),
+        )
+    }
+)
+
+
+def material(name: str) -> Material:
+    """Look a material up by name.
+
+    Raises
+    ------
+    ProfileError
+        If the name is not in :data:`MATERIALS`.
+
+    Examples
+    --------
+    >>> material("PP").modulus_gpa
+    1.4
+    """
+    try:
+        return MATERIALS[name]
+    except KeyError:
+        choices = ", ".join(MATERIALS)
+        raise ProfileError(f"unknown material {name!r}: choose one of {choices}") from None
