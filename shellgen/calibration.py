@@ -1,0 +1,545 @@
+"""``calibrate``: a measured foot and a profile in, every number of the shell out.
+
+Each number comes from a small named rule below, whose docstring cites its anchor (the
+published ones are listed in DESIGN.md); where nothing is published the rule is ours, says
+so, and is simple, monotonic and overridable. :func:`calibrate` records for every number
+where it came from (:class:`~shellgen.spec.Provenance`).
+
+Sizes that follow the foot (heel cup, flanges, flex zone) are given for a reference foot of
+:data:`REFERENCE_FOOT_LENGTH_MM` and scaled linearly with foot length.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final
+
+from shellgen.analysis import ArchType, Foot, Point2
+from shellgen.errors import ProfileError, ScanError
+from shellgen.limits import FOOT_LENGTH_RANGE_MM
+from shellgen.materials import MATERIALS, Material, material
+from shellgen.profile import Activity, ArchFlexibility, ForefootMobility, Profile
+from shellgen.spec import Provenance, ShellLength, ShellSpec, Source
+
+__all__ = [
+    "ACTIVITY_LOAD",
+    "ARCH_DROP_MM",
+    "REFERENCE_FOOT_LENGTH_MM",
+    "THICKNESS_MAX_MM",
+    "arch_drop_mm",
+    "arch_flexibility_factor",
+    "arch_height_mm",
+    "calibrate",
+    "flex_start_x_mm",
+    "flex_taper_mm",
+    "flex_thickness_ratio",
+    "heel_cup_depth_mm",
+    "label_text",
+    "load_factor",
+    "material_factor",
+    "post_angle_deg",
+    "relief_slot_count",
+    "scale_by_foot_length",
+    "shell_thickness_mm",
+    "slot_length_mm",
+    "weight_thickness_mm",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Foot length (mm) for which profile sizes are given; others scale by length / this.
+REFERENCE_FOOT_LENGTH_MM: Final = 260.0
+#: Thickest shell any rule gives, mm.
+THICKNESS_MAX_MM: Final = 6.0
+
+# McCormick, Bonanno & Landorf 2013: polypropylene thickness by weight and foot posture,
+# (below 75 kg, from 75 kg), mm. Smoothed by a logistic step of scale 2.5 kg at 75 kg.
+_MCCORMICK_MM: Final = MappingProxyType({"neutral": (4.0, 4.5), "cavoid": (3.0, 4.0)})
+_MCCORMICK_STEP_KG: Final = 75.0
+_MCCORMICK_STEP_SCALE_KG: Final = 2.5
+# Weights the table is taken to cover; outside, thickness follows load^(1/3) (softly).
+_TABLE_SPAN_KG: Final = (50.0, 100.0)
+_TABLE_SOFTNESS_KG: Final = 5.0
+
+#: Our rule: load multiplier of each activity, relative to walking.
+ACTIVITY_LOAD: Final = MappingProxyType(
+    {"sedentary": 0.8, "walking": 1.0, "running": 1.6, "high_impact": 2.2}
+)
+#: Our rule: navicular drop (mm) standing for each arch-flexibility class, inside the
+#: norms' bands (<= 5 mm rigid, 5-9 mm normal, >= 10 mm flexible).
+ARCH_DROP_MM: Final = MappingProxyType({"rigid": 3.0, "semi_rigid": 7.0, "flexible": 12.0})
+_ARCH_DROP_CENTRE_MM: Final = 7.0
+_ARCH_DROP_SCALE_MM: Final = 3.0
+_ARCH_FACTOR_SPAN: Final = 0.12
+
+_FLEX_SETBACK_MM: Final = 10.0
+_FLEX_TAPER_MM: Final = MappingProxyType({"stiff": 15.0, "normal": 20.0, "mobile": 25.0})
+_FLEX_RATIO: Final = MappingProxyType({"stiff": 0.85, "normal": 0.70, "mobile": 0.55})
+_SLOT_COUNT: Final = MappingProxyType({"stiff": 0, "normal": 3, "mobile": 4})
+_SLOT_MIN_MODULUS_GPA: Final = 1.0
+_SLOT_WIDTH_MM: Final = 2.5
+_SLOT_LENGTH_OF_BALL: Final = 0.5
+
+_POST_DEG_PER_DEG: Final = 0.2
+_POST_MAX_DEG: Final = 6.0
+_HEEL_CUP_RANGE_MM: Final = (8.0, 25.0)
+
+_UNITS: Final = MappingProxyType(
+    {
+        "thickness_mm": "mm",
+        "arch_height_mm": "mm",
+        "heel_cup_depth_mm": "mm",
+        "medial_flange_mm": "mm",
+        "lateral_flange_mm": "mm",
+        "post_angle_deg": "deg",
+        "flex_start_x_mm": "mm",
+        "flex_taper_mm": "mm",
+        "flex_thickness_ratio": "1",
+        "slot_count": "1",
+        "slot_width_mm": "mm",
+        "slot_length_mm": "mm",
+        "rim_radius_mm": "mm",
+        "grid_spacing_mm": "mm",
+        "label_depth_mm": "mm",
+    }
+)
+
+
+def weight_thickness_mm(bodyweight_kg: float, arch_type: ArchType) -> float:
+    """Polypropylene shell thickness for a walking adult, by weight and foot posture, mm.
+
+    Anchor: McCormick, Bonanno & Landorf, J Foot Ankle Res 2013, 6:19: neutral or pronated
+    feet (arch type ``normal`` or ``low``) 4.0 mm below 75 kg and 4.5 mm from 75 kg;
+    cavoid feet (``high``) 3.0 mm and 4.0 mm. The table's step is smoothed by a logistic of
+    scale 2.5 kg centred at 75 kg (within 0.01 mm of the table outside 75 ± 13 kg). The
+    table is taken to hold from 50 to 100 kg; beyond, thickness keeps following the load as
+    (weight / nearest table weight)^(1/3) (plate bending), blended in by a softplus clamp of
+    5 kg, so the curve stays smooth and strictly increasing.
+
+    Parameters
+    ----------
+    bodyweight_kg : float
+        Body weight, kg.
+    arch_type : {"high", "normal", "low"}
+        Arch type from the footprint; ``high`` is a cavoid foot.
+
+    Examples
+    --------
+    >>> round(weight_thickness_mm(60.0, "normal"), 2), round(weight_thickness_mm(90.0, "high"), 2)
+    (3.99, 4.01)
+    """
+    below, above = _MCCORMICK_MM["cavoid" if arch_type == "high" else "neutral"]
+    step = _logistic((bodyweight_kg - _MCCORMICK_STEP_KG) / _MCCORMICK_STEP_SCALE_KG)
+    table_mm = below + (above - below) * step
+    low, high = _TABLE_SPAN_KG
+    soft = _TABLE_SOFTNESS_KG
+    within_kg = high - _softplus(high - (low + _softplus(bodyweight_kg - low, soft)), soft)
+    return table_mm * (bodyweight_kg / within_kg) ** (1.0 / 3.0)
+
+
+def load_factor(activity: Activity) -> float:
+    """Thickness factor for an activity's load: ``ACTIVITY_LOAD[activity] ** (1/3)``.
+
+    Anchor: plate bending (DESIGN.md): for the same stress under a load, thickness scales
+    with load^(1/3). The load multipliers (:data:`ACTIVITY_LOAD`: sedentary 0.8, walking
+    1.0, running 1.6, high impact 2.2) are our rule.
+    """
+    return ACTIVITY_LOAD[activity] ** (1.0 / 3.0)
+
+
+def material_factor(mat: Material) -> float:
+    """Thickness factor for equal bending stiffness to polypropylene: ``(E_PP / E)^(1/3)``.
+
+    Anchor: plate bending (DESIGN.md): stiffness is proportional to E t^3.
+    """
+    return (MATERIALS["PP"].modulus_gpa / mat.modulus_gpa) ** (1.0 / 3.0)
+
+
+def arch_drop_mm(arch_flexibility: ArchFlexibility) -> float:
+    """Navicular drop (mm) for an arch-flexibility class, or a measured drop as given.
+
+    Our rule: the classes stand for drops inside the norms' bands (≤ 5 mm rigid, 5–9 mm
+    normal, ≥ 10 mm flexible): :data:`ARCH_DROP_MM`.
+    """
+    if isinstance(arch_flexibility, str):
+        return ARCH_DROP_MM[arch_flexibility]
+    return float(arch_flexibility)
+
+
+def arch_flexibility_factor(arch_flexibility: ArchFlexibility) -> float:
+    """Thickness factor for arch flexibility: a flexible arch gets a stiffer shell.
+
+    Our rule, anchored on navicular-drop norms (≤ 5 mm rigid, 5–9 mm normal, ≥ 10 mm
+    flexible): ``1 + 0.12 tanh((drop - 7 mm) / 3 mm)``, exactly 1 for a semi-rigid arch
+    (7 mm), about 0.90 for rigid (3 mm) and 1.11 for flexible (12 mm), bounded by 0.88 and
+    1.12.
+
+    Examples
+    --------
+    >>> arch_flexibility_factor("semi_rigid")
+    1.0
+    """
+    drop = arch_drop_mm(arch_flexibility)
+    return 1.0 + _ARCH_FACTOR_SPAN * math.tanh((drop - _ARCH_DROP_CENTRE_MM) / _ARCH_DROP_SCALE_MM)
+
+
+def shell_thickness_mm(
+    bodyweight_kg: float,
+    arch_type: ArchType,
+    activity: Activity,
+    arch_flexibility: ArchFlexibility,
+    mat: Material,
+) -> float:
+    """Shell thickness under the arch, mm.
+
+    :func:`weight_thickness_mm` (McCormick 2013, polypropylene, walking) times
+    :func:`load_factor`, :func:`material_factor` and :func:`arch_flexibility_factor`,
+    clamped to ``[mat.min_loaded_wall_mm, THICKNESS_MAX_MM]`` (DESIGN.md: 2 mm where
+    loaded; 6 mm is our ceiling). Non-decreasing in weight and load, non-increasing in
+    modulus, never below the material's loaded minimum wall.
+    """
+    thickness = (
+        weight_thickness_mm(bodyweight_kg, arch_type)
+        * load_factor(activity)
+        * material_factor(mat)
+        * arch_flexibility_factor(arch_flexibility)
+    )
+    return min(max(thickness, mat.min_loaded_wall_mm), THICKNESS_MAX_MM)
+
+
+def arch_height_mm(measured_mm: float, fill_fraction: float) -> float:
+    """Supported arch height: ``fill_fraction`` of the measured arch height, mm, at least 0.
+
+    Total contact (DESIGN.md): a fill of 1.0 follows the arch fully.
+    """
+    return max(0.0, fill_fraction * measured_mm)
+
+
+def scale_by_foot_length(size_mm: float, foot_length_mm: float) -> float:
+    """A size given for the 260 mm reference foot, scaled linearly to this foot, mm."""
+    return size_mm * foot_length_mm / REFERENCE_FOOT_LENGTH_MM
+
+
+def heel_cup_depth_mm(depth_mm: float, foot_length_mm: float) -> float:
+    """Heel cup depth: the profile's depth scaled by foot length, clamped to 8–25 mm.
+
+    Anchor: heel cup 12 mm standard, 8–25 mm (DESIGN.md).
+    """
+    low, high = _HEEL_CUP_RANGE_MM
+    return min(max(scale_by_foot_length(depth_mm, foot_length_mm), low), high)
+
+
+def post_angle_deg(leg_rotation_deg: float) -> float:
+    """Rearfoot (varus) post angle from leg rotation, degrees.
+
+    Our rule: ``clip(0.2 * leg_rotation_deg, 0, 6)``: no post for external rotation, 4°
+    (the common post) at 20° internal rotation, at most 6° (DESIGN.md: posts 0–6°).
+    """
+    return min(max(_POST_DEG_PER_DEG * leg_rotation_deg, 0.0), _POST_MAX_DEG)
+
+
+def flex_start_x_mm(mth1: Point2, mth5: Point2, foot_length_mm: float) -> float:
+    """Where the forefoot flex zone starts to thin, mm from the heel along x.
+
+    Anchor: the rigid shell ends just proximal to the metatarsal heads (DESIGN.md). Our
+    rule: 10 mm (scaled by foot length) behind the more proximal head centre, usually MTH5;
+    10 mm is about the radius of a metatarsal head, so the shell thins from where the heads
+    begin to load it.
+    """
+    setback = scale_by_foot_length(_FLEX_SETBACK_MM, foot_length_mm)
+    return min(mth1[0], mth5[0]) - setback
+
+
+def flex_taper_mm(mobility: ForefootMobility, foot_length_mm: float) -> float:
+    """Length of the flex-zone taper, mm.
+
+    Our rule: 15, 20 or 25 mm for a stiff, normal or mobile forefoot, scaled by foot length.
+    """
+    return scale_by_foot_length(_FLEX_TAPER_MM[mobility], foot_length_mm)
+
+
+def flex_thickness_ratio(mobility: ForefootMobility, thickness_mm: float, mat: Material) -> float:
+    """Flex-zone end thickness over full thickness.
+
+    Our rule: 0.85, 0.70 or 0.55 for a stiff, normal or mobile forefoot, raised where needed
+    so that the thinnest part is at least the material's minimum wall (DESIGN.md: 1.0 mm
+    nylon, 1.2 mm FDM).
+    """
+    return min(1.0, max(_FLEX_RATIO[mobility], mat.min_wall_mm / thickness_mm))
+
+
+def relief_slot_count(mat: Material, mobility: ForefootMobility, shell_length: ShellLength) -> int:
+    """Transverse relief slots that make a hinge in the flex zone (0 for none).
+
+    Our rule: only stiff materials need them (modulus ≥ 1 GPa), only a normal (3 slots) or
+    mobile (4) forefoot wants them, and only a shell that reaches past the metatarsal heads
+    (sulcus or full) has a forefoot to hinge; a three-quarter shell ends before it.
+    """
+    if mat.modulus_gpa < _SLOT_MIN_MODULUS_GPA or shell_length == "three_quarter":
+        return 0
+    return _SLOT_COUNT[mobility]
+
+
+def slot_length_mm(ball_width_mm: float) -> float:
+    """Relief slot length across the foot: half the ball width, mm (our rule)."""
+    return _SLOT_LENGTH_OF_BALL * ball_width_mm
+
+
+def label_text(template: str, order: str, side: str) -> str:
+    """The engraved label: ``template`` with ``{order}`` and ``{side}`` (``L``/``R``).
+
+    Examples
+    --------
+    >>> label_text("{order}-{side}", "A123", "left")
+    'A123-L'
+    """
+    return template.format(order=order, side="L" if side == "left" else "R")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One calibrated number and where it came from."""
+
+    value: float
+    source: Source
+    rule: str
+
+
+def calibrate(foot: Foot, profile: Profile, *, order_id: str | None = None) -> ShellSpec:
+    """Turn a measured foot and a profile into every number of the shell.
+
+    Parameters
+    ----------
+    foot : Foot
+        The analysed foot (foot frame, mm).
+    profile : Profile
+        Patient, design and overrides.
+    order_id : str, optional
+        Order identifier for the label; the scan file's stem when None.
+
+    Returns
+    -------
+    ShellSpec
+        Every number with its :class:`~shellgen.spec.Provenance`: ``profile`` or
+        ``default`` for design keys used as they are, ``calibrated`` with the rule and its
+        inputs, ``override`` for numbers pinned in ``[override]``.
+
+    Raises
+    ------
+    ScanError
+        If the foot's measures are not usable (non-finite, implausible length).
+    ProfileError
+        If an override breaks a hard limit (the flex zone thinner than the material's
+        minimum wall).
+    """
+    _check_foot(foot)
+    patient, design, override = profile.patient, profile.design, profile.override
+    mat = material(design.material)
+    length = foot.foot_length_mm
+    scale = f"x {length:.1f}/{REFERENCE_FOOT_LENGTH_MM:.0f} mm foot length"
+    entries: dict[str, _Entry] = {}
+
+    def given(key: str) -> tuple[Source, str]:
+        set_here = key in design.model_fields_set
+        return ("profile", f"[design] {key}") if set_here else ("default", f"default {key}")
+
+    def settle(name: str, entry: _Entry) -> float:
+        pinned = getattr(override, name)
+        if pinned is not None:
+            note = f"[override] {name} = {pinned}; the rule gave {entry.value:.4g} ({entry.rule})"
+            entry = _Entry(float(pinned), "override", note)
+        entries[name] = entry
+        return entry.value
+
+    thickness = settle("thickness_mm", _thickness_entry(profile, foot, mat))
+    fill = design.arch_fill_fraction
+    settle(
+        "arch_height_mm",
+        _Entry(
+            arch_height_mm(foot.arch.height_mm, fill),
+            "calibrated",
+            f"arch_fill: {fill:g} x measured arch {foot.arch.height_mm:.1f} mm "
+            f"({given('arch_fill_fraction')[0]} fill)",
+        ),
+    )
+    cup = design.heel_cup_depth_mm
+    settle(
+        "heel_cup_depth_mm",
+        _Entry(
+            heel_cup_depth_mm(cup, length),
+            "calibrated",
+            f"scale_by_foot_length: {cup:g} mm ({given('heel_cup_depth_mm')[0]}) {scale}, "
+            "clamp [8, 25] mm",
+        ),
+    )
+    for key in ("medial_flange_mm", "lateral_flange_mm"):
+        size = float(getattr(design, key))
+        rule = f"scale_by_foot_length: {size:g} mm ({given(key)[0]}) {scale}"
+        settle(key, _Entry(scale_by_foot_length(size, length), "calibrated", rule))
+    rotation = patient.leg_rotation_deg
+    settle(
+        "post_angle_deg",
+        _Entry(
+            post_angle_deg(rotation),
+            "calibrated",
+            f"post_by_leg_rotation (ours): clip(0.2 x {rotation:g} deg, 0, 6)",
+        ),
+    )
+    lm = foot.landmarks
+    settle(
+        "flex_start_x_mm",
+        _Entry(
+            flex_start_x_mm(lm.mth1, lm.mth5, length),
+            "calibrated",
+            f"flex_start (ours): min(MTH1 x {lm.mth1[0]:.1f}, MTH5 x {lm.mth5[0]:.1f} mm) "
+            f"- 10 mm {scale}",
+        ),
+    )
+    mobility = patient.forefoot_mobility
+    settle(
+        "flex_taper_mm",
+        _Entry(
+            flex_taper_mm(mobility, length),
+            "calibrated",
+            f"flex_taper (ours): {_FLEX_TAPER_MM[mobility]:g} mm for a {mobility} forefoot {scale}",
+        ),
+    )
+    ratio = settle("flex_thickness_ratio", _ratio_entry(mobility, thickness, mat))
+    if ratio * thickness < mat.min_wall_mm - 1e-9:
+        raise ProfileError(
+            f"profile {profile.name!r}: flex zone {ratio:g} x {thickness:.2f} mm = "
+            f"{ratio * thickness:.2f} mm is below the minimum wall of {mat.name}; allowed: "
+            f"override.flex_thickness_ratio of at least {mat.min_wall_mm / thickness:.3f}"
+        )
+    count = relief_slot_count(mat, mobility, design.shell_length)
+    settle(
+        "slot_count",
+        _Entry(
+            count,
+            "calibrated",
+            f"relief_slots (ours): {mat.name} E = {mat.modulus_gpa:g} GPa (>= 1 GPa needed), "
+            f"{mobility} forefoot, {design.shell_length} shell -> {count}",
+        ),
+    )
+    settle(
+        "slot_width_mm",
+        _Entry(_SLOT_WIDTH_MM, "calibrated", "relief_slots (ours): slot width 2.5 mm"),
+    )
+    settle(
+        "slot_length_mm",
+        _Entry(
+            slot_length_mm(foot.ball_width_mm),
+            "calibrated",
+            f"relief_slots (ours): 0.5 x ball width {foot.ball_width_mm:.1f} mm",
+        ),
+    )
+    for key in ("rim_radius_mm", "grid_spacing_mm", "label_depth_mm"):
+        source, rule = given(key)
+        settle(key, _Entry(float(getattr(design, key)), source, rule))
+
+    order = order_id if order_id is not None else Path(foot.scan.source.path).stem
+    provenance = {name: Provenance(_UNITS[name], e.source, e.rule) for name, e in entries.items()}
+    for key in ("material", "shell_length"):
+        provenance[key] = Provenance("", *given(key))
+    label_source, label_rule = given("label")
+    provenance["label"] = Provenance(
+        "", label_source, f"{label_rule} {design.label!r}: order {order!r}, side {foot.scan.side}"
+    )
+    value = {name: e.value for name, e in entries.items()}
+    spec = ShellSpec(
+        material=mat,
+        shell_length=design.shell_length,
+        thickness_mm=value["thickness_mm"],
+        arch_height_mm=value["arch_height_mm"],
+        heel_cup_depth_mm=value["heel_cup_depth_mm"],
+        medial_flange_mm=value["medial_flange_mm"],
+        lateral_flange_mm=value["lateral_flange_mm"],
+        post_angle_deg=value["post_angle_deg"],
+        flex_start_x_mm=value["flex_start_x_mm"],
+        flex_taper_mm=value["flex_taper_mm"],
+        flex_thickness_ratio=value["flex_thickness_ratio"],
+        slot_count=round(value["slot_count"]),
+        slot_width_mm=value["slot_width_mm"],
+        slot_length_mm=value["slot_length_mm"],
+        rim_radius_mm=value["rim_radius_mm"],
+        grid_spacing_mm=value["grid_spacing_mm"],
+        label=label_text(design.label, order, foot.scan.side),
+        label_depth_mm=value["label_depth_mm"],
+        provenance=MappingProxyType(provenance),
+    )
+    logger.info(
+        "calibrated %s with profile %r: %.2f mm %s", order, profile.name, thickness, mat.name
+    )
+    return spec
+
+
+def _thickness_entry(profile: Profile, foot: Foot, mat: Material) -> _Entry:
+    """:func:`shell_thickness_mm` with its inputs spelled out."""
+    p = profile.patient
+    posture = "cavoid" if foot.arch.type == "high" else "neutral/pronated"
+    base = weight_thickness_mm(p.bodyweight_kg, foot.arch.type)
+    value = shell_thickness_mm(p.bodyweight_kg, foot.arch.type, p.activity, p.arch_flexibility, mat)
+    flex = p.arch_flexibility
+    flex_name = flex if isinstance(flex, str) else "measured"
+    rule = (
+        f"thickness_by_weight(McCormick 2013): {p.bodyweight_kg:g} kg, {foot.arch.type} arch "
+        f"({posture}) -> {base:.3f} mm; "
+        f"x load({p.activity} {ACTIVITY_LOAD[p.activity]:g})^(1/3)={load_factor(p.activity):.3f}; "
+        f"x (E_PP/E)^(1/3)={material_factor(mat):.3f} ({mat.name}); "
+        f"x arch_flex({flex_name}, {arch_drop_mm(flex):g} mm drop)="
+        f"{arch_flexibility_factor(flex):.3f}; "
+        f"clamp [{mat.min_loaded_wall_mm:g}, {THICKNESS_MAX_MM:g}] mm"
+    )
+    return _Entry(value, "calibrated", rule)
+
+
+def _ratio_entry(mobility: ForefootMobility, thickness_mm: float, mat: Material) -> _Entry:
+    """:func:`flex_thickness_ratio` with its inputs spelled out."""
+    ratio = flex_thickness_ratio(mobility, thickness_mm, mat)
+    rule = f"flex_ratio (ours): {_FLEX_RATIO[mobility]:g} for a {mobility} forefoot"
+    if ratio > _FLEX_RATIO[mobility]:
+        rule += (
+            f", raised to {mat.name} minimum wall {mat.min_wall_mm:g} mm / {thickness_mm:.2f} mm"
+        )
+    return _Entry(ratio, "calibrated", rule)
+
+
+def _check_foot(foot: Foot) -> None:
+    """Refuse a foot whose measures the rules cannot use."""
+    low, high = FOOT_LENGTH_RANGE_MM
+    length = foot.foot_length_mm
+    if not (math.isfinite(length) and low <= length <= high):
+        raise ScanError(
+            f"{foot.scan.source.path}: foot length {length:.1f} mm is outside {low:g}-{high:g} "
+            "mm; check the scan's units (--units) or give --length-mm"
+        )
+    measures = {
+        "arch height": foot.arch.height_mm,
+        "ball width": foot.ball_width_mm,
+        "MTH1 x": foot.landmarks.mth1[0],
+        "MTH5 x": foot.landmarks.mth5[0],
+    }
+    for what, number in measures.items():
+        if not math.isfinite(number):
+            raise ScanError(
+                f"{foot.scan.source.path}: {what} is {number}; the scan does not show the sole "
+                "well enough to calibrate, rescan the foot"
+            )
+
+
+def _logistic(u: float) -> float:
+    """The logistic function ``1 / (1 + exp(-u))``, safe for large ``|u|``."""
+    if u >= 0:
+        return 1.0 / (1.0 + math.exp(-u))
+    e = math.exp(u)
+    return e / (1.0 + e)
+
+
+def _softplus(u: float, scale: float) -> float:
+    """``scale * log(1 + exp(u / scale))``: a smooth ``max(u, 0)``."""
+    v = u / scale
+    return scale * (max(v, 0.0) + math.log1p(math.exp(-abs(v))))
