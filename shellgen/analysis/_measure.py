@@ -1,0 +1,247 @@
+"""Measures of a plantar height field: outlines, landmarks, lengths and the arch.
+
+Every definition lives here once. ``analyze`` applies them to a scan; ``shellgen.synth``
+applies the same functions to its exact model to get ground truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy import ndimage
+from shapely.geometry import MultiPolygon, Polygon
+
+from shellgen._typing import BoolArray, FloatArray
+from shellgen.analysis._grid import largest_component, mask_to_polygons
+from shellgen.analysis._model import Arch, ArchType, HeightField, Landmarks
+from shellgen.limits import (
+    ARCH_INDEX_HIGH_MAX,
+    ARCH_INDEX_LOW_MIN,
+    ARCH_WINDOW,
+    CONTACT_THRESHOLD_MM,
+    PLANTAR_MAX_SLOPE_DEG,
+)
+
+__all__ = ["Measures", "arch_type", "measure"]
+
+#: Heel breadth is taken at this fraction of foot length (shoe-last practice).
+HEEL_STATION = 0.16
+#: Search windows (fractions of foot length) for the metatarsal heads on the outline.
+MTH1_WINDOW = (0.62, 0.82)
+MTH5_WINDOW = (0.55, 0.72)
+#: Contact this far (fraction of foot length) ahead of MTH1 counts as toes.
+TOE_CLIP = 0.12
+#: Contact area (mm^2) that heel and forefoot must each reach for a standing scan.
+STANDING_MIN_CONTACT_MM2 = 400.0
+
+
+@dataclass(frozen=True, eq=False)
+class Measures:
+    """Everything ``measure`` finds; ``analyze`` wraps it into a ``Foot``."""
+
+    footprint: Polygon
+    plantar_region: Polygon
+    plantar_mask: BoolArray
+    contact_region: MultiPolygon
+    contact_mask: BoolArray
+    standing: bool
+    landmarks: Landmarks
+    foot_length_mm: float
+    ball_width_mm: float
+    heel_width_mm: float
+    arch_length_mm: float
+    arch: Arch
+
+
+def arch_type(index: float) -> ArchType:
+    """Arch type from the arch index (Cavanagh & Rodgers 1987).
+
+    ``high`` at or below :data:`~shellgen.limits.ARCH_INDEX_HIGH_MAX` (0.21), ``low`` at or
+    above :data:`~shellgen.limits.ARCH_INDEX_LOW_MIN` (0.26), else ``normal``.
+
+    Examples
+    --------
+    >>> arch_type(0.23)
+    'normal'
+    """
+    if index <= ARCH_INDEX_HIGH_MAX:
+        return "high"
+    if index >= ARCH_INDEX_LOW_MIN:
+        return "low"
+    return "normal"
+
+
+def _chords(poly: Polygon, xs: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Lowest and highest y of the polygon on each vertical line x = xs (NaN if missed)."""
+    miny, maxy = poly.bounds[1] - 1.0, poly.bounds[3] + 1.0
+    lines = shapely.linestrings(
+        np.stack([np.column_stack([xs, np.full_like(xs, miny)]),
+                  np.column_stack([xs, np.full_like(xs, maxy)])], axis=1)
+    )
+    cuts = shapely.intersection(lines, poly)
+    bounds = shapely.bounds(cuts)
+    return bounds[:, 1], bounds[:, 3]
+
+
+def _extreme_station(xs: FloatArray, ys: FloatArray, sign: float) -> tuple[float, float]:
+    """Mean x of the stations within 1 mm of the most extreme ``sign * y``, and that y."""
+    v = sign * ys
+    best = np.nanmax(v)
+    near = v >= best - 1.0
+    return float(np.mean(xs[near])), float(sign * best)
+
+
+def _polygon(mask: BoolArray, field: HeightField) -> MultiPolygon:
+    return mask_to_polygons(mask, field.x0_mm, field.y0_mm, field.spacing_mm)
+
+
+def _largest(polys: MultiPolygon) -> Polygon:
+    if polys.is_empty:
+        return Polygon()
+    return max(polys.geoms, key=lambda p: p.area)
+
+
+def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
+    """Apply shellgen's definitions to a plantar height field.
+
+    Parameters
+    ----------
+    field : HeightField
+        Plantar surface (lightly smoothed, gaps filled) in the foot frame, mm; defined on
+        ``footprint_mask``.
+    footprint_mask : (ny, nx) bool
+        Grid cells inside the foot's silhouette seen from below.
+
+    Returns
+    -------
+    Measures
+        Outlines, landmarks, lengths and the arch (definitions in the issue and DESIGN.md:
+        plantar region = slope at most 45 degrees; arch height = maximum of the medial arch
+        profile between 30 % and 70 % of foot length; arch index after Cavanagh & Rodgers).
+    """
+    h = field.spacing_mm
+    xs, ys = field.xs_mm, field.ys_mm
+    z = np.where(footprint_mask, field.z_mm, np.nan)
+    footprint = _largest(_polygon(footprint_mask, field))
+    x_min, _, x_max, _ = footprint.bounds
+    length = x_max - x_min
+
+    # Chords across the foot at every station: ball and heel widths, MTH landmarks.
+    stations = np.arange(np.ceil(x_min), np.floor(x_max) + 1e-9, 0.5)
+    lo, hi = _chords(footprint, stations)
+    width = hi - lo
+    ball_width = float(np.nanmax(width))
+    heel_x = x_min + HEEL_STATION * length
+    (h_lo,), (h_hi,) = _chords(footprint, np.array([heel_x]))
+    frac = (stations - x_min) / length
+
+    def window(a: float, b: float) -> BoolArray:
+        return np.asarray((frac >= a) & (frac <= b) & np.isfinite(width))
+
+    w1, w5 = window(*MTH1_WINDOW), window(*MTH5_WINDOW)
+    mth1 = _extreme_station(stations[w1], hi[w1], 1.0)
+    mth5 = _extreme_station(stations[w5], lo[w5], -1.0)
+    tip_x = x_max
+    tip_lo, tip_hi = _chords(footprint, np.array([tip_x - 0.5]))
+    toe_tip = (float(tip_x), float(0.5 * (tip_lo[0] + tip_hi[0])))
+
+    # Plantar region: where the sole is no steeper than 45 degrees.
+    gy, gx = np.gradient(z, h)
+    slope_ok = np.hypot(gx, gy) <= np.tan(np.radians(PLANTAR_MAX_SLOPE_DEG))
+    slope_ok &= footprint_mask & np.isfinite(gx) & np.isfinite(gy)
+    heel_cell = (
+        int(round((0.5 * (h_lo + h_hi) - field.y0_mm) / h)),
+        int(round((heel_x - field.x0_mm) / h)),
+    )
+    plantar_mask = ndimage.binary_fill_holes(
+        largest_component(ndimage.binary_opening(slope_ok), heel_cell)
+    )
+    plantar_mask = np.asarray(plantar_mask & footprint_mask)
+    plantar_region = _largest(_polygon(plantar_mask, field))
+
+    # Medial arch profile: height at the medial edge of the plantar region, per station.
+    cols = np.flatnonzero(plantar_mask.any(axis=0))
+    edge_rows = plantar_mask.shape[0] - 1 - np.argmax(plantar_mask[::-1, cols], axis=0)
+    profile_x = xs[cols]
+    # A 5 mm running mean keeps the raster steps of the region's edge out of the maximum.
+    profile_z = ndimage.uniform_filter1d(
+        z[edge_rows, cols], size=max(1, round(5.0 / h)), mode="nearest"
+    )
+    rel = (profile_x - x_min) / length
+    in_window = (rel >= ARCH_WINDOW[0]) & (rel <= ARCH_WINDOW[1]) & np.isfinite(profile_z)
+    k = int(np.argmax(np.where(in_window, profile_z, -np.inf)))
+    arch_height = float(profile_z[k])
+    apex = (float(profile_x[k]), float(ys[edge_rows[k]]))
+
+    # Contact region and the arch index (toes excluded).
+    contact_mask = np.asarray(footprint_mask & (np.nan_to_num(z, nan=np.inf) <= CONTACT_THRESHOLD_MM))
+    contact_region = _polygon(contact_mask, field)
+    index = _arch_index(contact_mask, xs, mth1[0], length, h)
+    area = h * h
+    heel_contact = contact_mask[:, xs <= x_min + 0.3 * length].sum() * area
+    fore_contact = contact_mask[:, (xs >= x_min + 0.55 * length) & (xs <= mth1[0] + 0.1 * length)]
+    standing = bool(
+        heel_contact >= STANDING_MIN_CONTACT_MM2
+        and fore_contact.sum() * area >= STANDING_MIN_CONTACT_MM2
+    )
+
+    landmarks = Landmarks(
+        heel_centre=(float(heel_x), float(0.5 * (h_lo + h_hi))),
+        heel_medial=(float(heel_x), float(h_hi)),
+        heel_lateral=(float(heel_x), float(h_lo)),
+        mth1=mth1,
+        mth5=mth5,
+        arch_apex=apex,
+        toe_tip=toe_tip,
+    )
+    return Measures(
+        footprint=footprint,
+        plantar_region=plantar_region,
+        plantar_mask=plantar_mask,
+        contact_region=contact_region,
+        contact_mask=contact_mask,
+        standing=standing,
+        landmarks=landmarks,
+        foot_length_mm=float(length),
+        ball_width_mm=ball_width,
+        heel_width_mm=float(h_hi - h_lo),
+        arch_length_mm=float(mth1[0] - x_min),
+        arch=Arch(
+            height_mm=arch_height,
+            apex_x_mm=apex[0] - x_min,
+            index=index,
+            type=arch_type(index),
+            profile_x_mm=profile_x - x_min,
+            profile_z_mm=profile_z,
+        ),
+    )
+
+
+def _arch_index(
+    contact: BoolArray, xs: FloatArray, mth1_x: float, length: float, spacing: float
+) -> float:
+    """Cavanagh & Rodgers arch index of a contact mask.
+
+    Toes are excluded: contact components lying wholly ahead of MTH1, and any contact more
+    than ``TOE_CLIP`` of foot length ahead of MTH1. The remaining footprint, from its
+    rearmost to its foremost contact, is split in equal thirds along x; the index is the
+    middle third's contact area over the total.
+    """
+    labels, n = ndimage.label(contact)
+    keep = contact & (xs[None, :] <= mth1_x + TOE_CLIP * length)
+    for lab in range(1, n + 1):
+        cols = np.flatnonzero((labels == lab).any(axis=0))
+        if xs[cols].min() > mth1_x:
+            keep &= labels != lab
+    cols = np.flatnonzero(keep.any(axis=0))
+    if cols.size == 0:
+        return 0.0
+    a, b = xs[cols].min() - 0.5 * spacing, xs[cols].max() + 0.5 * spacing
+    third = (b - a) / 3.0
+    per_col = keep.sum(axis=0).astype(np.float64)
+    total = per_col.sum()
+    mid = per_col[(xs >= a + third) & (xs < a + 2 * third)].sum()
+    return float(mid / total) if total > 0 else 0.0
+

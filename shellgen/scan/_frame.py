@@ -1,0 +1,283 @@
+"""Geometry of the foot frame: support plane, foot axis, heel, side.
+
+Plain functions over point arrays. Functions whose name ends in ``_raw`` work in the
+scan's own units and take their tolerances as fractions of the scan's size, because the
+units are not known until the foot has been found and measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from shellgen._typing import BoolArray, FloatArray, IntArray
+
+__all__ = [
+    "Footprint",
+    "basis_from_up",
+    "best_up_raw",
+    "footprint",
+    "lowest_per_cell",
+    "medial_sign",
+    "refine_support",
+    "robust_extent",
+    "toe_sign",
+    "voxel_representatives",
+]
+
+
+#: A cloud whose third principal spread is below this fraction of its first is a sheet.
+SHEET_MAX_THICKNESS = 0.2
+
+
+def robust_extent(points: FloatArray) -> float:
+    """Size of a cloud: the widest 1st-99th percentile spread along its principal axes."""
+    c = points - np.median(points, axis=0)
+    _, _, vt = np.linalg.svd(c[:: max(1, len(c) // 20000)], full_matrices=False)
+    proj = c @ vt.T
+    lo, hi = np.percentile(proj, [1, 99], axis=0)
+    return float(np.max(hi - lo))
+
+
+def voxel_representatives(points: FloatArray, size: float) -> IntArray:
+    """Index of one point per occupied voxel (the first in file order), sorted.
+
+    Parameters
+    ----------
+    points : (n, 3) float
+        Points in any units.
+    size : float
+        Voxel edge, same units.
+    """
+    keys = np.floor((points - points.min(axis=0)) / size).astype(np.int64)
+    dims = keys.max(axis=0) + 1
+    flat = (keys[:, 0] * dims[1] + keys[:, 1]) * dims[2] + keys[:, 2]
+    _, first = np.unique(flat, return_index=True)
+    return np.sort(first)
+
+
+def basis_from_up(up: FloatArray) -> FloatArray:
+    """(3, 3) rows u, v, up: a right-handed orthonormal basis with ``up`` as third row."""
+    up = up / np.linalg.norm(up)
+    helper = np.array([1.0, 0.0, 0.0]) if abs(up[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    u = np.cross(helper, up)
+    u /= np.linalg.norm(u)
+    v = np.cross(up, u)
+    return np.vstack([u, v, up])
+
+
+def lowest_per_cell(
+    uv: FloatArray, h: FloatArray, cell: float
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Lowest height in each occupied cell of the (u, v) plane.
+
+    Returns
+    -------
+    centres : (k, 2) float
+        Cell centres.
+    low : (k,) float
+        Lowest ``h`` in each cell.
+    which : (k,) int
+        Index of the point that is lowest in each cell.
+    """
+    keys = np.floor(uv / cell).astype(np.int64)
+    keys -= keys.min(axis=0)
+    flat = keys[:, 0] * (keys[:, 1].max() + 1) + keys[:, 1]
+    order = np.lexsort((h, flat))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = flat[order[1:]] != flat[order[:-1]]
+    which = order[first]
+    return uv[which], h[which], which
+
+
+def _support_fraction(points: FloatArray, up: FloatArray, cell: float, tau: float) -> float:
+    """Share of the silhouette seen along ``up`` whose lowest point is within ``tau`` of
+    the supporting plane below the points. A foot standing on its sole scores high; seen
+    from its side, its top or its ankle cut, far lower."""
+    basis = basis_from_up(up)
+    proj = points @ basis.T
+    h = proj[:, 2] - np.percentile(proj[:, 2], 0.1)
+    _, low, _ = lowest_per_cell(proj[:, :2], h, cell)
+    return float(np.mean(low < tau))
+
+
+def _fibonacci_sphere(n: int) -> FloatArray:
+    i = np.arange(n) + 0.5
+    phi = np.arccos(1 - 2 * i / n)
+    theta = np.pi * (1 + 5**0.5) * i
+    return np.column_stack([np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)])
+
+
+def best_up_raw(points: FloatArray, extent: float) -> FloatArray:
+    """The upward direction of a foot standing on its sole (scale-free search).
+
+    A thin sheet (a plantar surface) is oriented by its normal. Anything else is searched:
+    600 directions over the sphere are scored by :func:`_support_fraction`, and the best
+    three refined on finer cones. Tolerances are fractions of ``extent``.
+    """
+    cell, tau = extent / 60.0, extent / 35.0
+    centred = points - points.mean(axis=0)
+    _, sv, vt = np.linalg.svd(centred, full_matrices=False)
+    if sv[2] < SHEET_MAX_THICKNESS * sv[0]:
+        # A sheet (plantar scan): up is its normal, on the side its walls rise toward.
+        return max((vt[2], -vt[2]), key=lambda d: _support_fraction(points, d, cell, tau))
+    dirs = _fibonacci_sphere(600)
+    scores = np.array([_support_fraction(points, d, cell, tau) for d in dirs])
+    best = dirs[np.argsort(scores)[::-1][:3]]
+    candidates = []
+    for d in best:
+        basis = basis_from_up(d)
+        cone = _fibonacci_sphere(400)
+        cone = cone[cone[:, 2] > np.cos(np.radians(8))]
+        local = cone @ basis
+        s = np.array([_support_fraction(points, c, cell, tau) for c in local])
+        k = int(np.argmax(s))
+        candidates.append((s[k], tuple(local[k])))
+    return np.array(max(candidates)[1])
+
+
+def refine_support(
+    points: FloatArray, up: FloatArray, cell: float, taus: tuple[float, ...]
+) -> tuple[FloatArray, float]:
+    """Fit the support plane to the sole's low cells; return its up normal and offset.
+
+    Each pass takes the lowest point of every (u, v) cell, keeps the cells within ``tau``
+    of the current plane and fits a plane to them by least squares.
+
+    Returns
+    -------
+    up : (3,) float
+        Unit normal of the support plane, pointing into the foot.
+    offset : float
+        ``points @ up - offset`` is the height above the plane.
+    """
+    offset = 0.0
+    for tau in taus:
+        basis = basis_from_up(up)
+        proj = points @ basis.T
+        base = np.percentile(proj[:, 2], 0.1)
+        centres, low, which = lowest_per_cell(proj[:, :2], proj[:, 2] - base, cell)
+        near = low < tau
+        if near.sum() < 10:
+            break
+        q = proj[which[near]]
+        a = np.column_stack([q[:, 0], q[:, 1], np.ones(near.sum())])
+        coef, *_ = np.linalg.lstsq(a, q[:, 2], rcond=None)
+        normal = np.array([-coef[0], -coef[1], 1.0])
+        normal /= np.linalg.norm(normal)
+        up = normal @ basis
+        offset = float(coef[2] * normal[2])
+    return up / np.linalg.norm(up), offset
+
+
+@dataclass(frozen=True, eq=False)
+class Footprint:
+    """The foot's silhouette seen from above, rasterised in an (a, b) plane frame.
+
+    Attributes
+    ----------
+    mask : (nb, na) bool
+        Occupied cells after closing and hole filling, largest component.
+    a0, b0, cell : float
+        Coordinates of cell ``[0, 0]`` and the cell size.
+    """
+
+    mask: BoolArray
+    a0: float
+    b0: float
+    cell: float
+
+    def cells(self) -> FloatArray:
+        """(k, 2) float: centres of the occupied cells."""
+        rows, cols = np.nonzero(self.mask)
+        return np.column_stack([self.a0 + cols * self.cell, self.b0 + rows * self.cell])
+
+
+def footprint(ab: FloatArray, cell: float) -> Footprint:
+    """Rasterise 2D points into a silhouette: closing of 2 cells, holes filled, largest part."""
+    a0, b0 = ab.min(axis=0) - 3 * cell
+    na, nb = (np.ceil((ab.max(axis=0) - ab.min(axis=0)) / cell) + 7).astype(int)
+    cols = np.floor((ab[:, 0] - a0) / cell + 0.5).astype(int)
+    rows = np.floor((ab[:, 1] - b0) / cell + 0.5).astype(int)
+    mask = np.zeros((nb, na), dtype=bool)
+    mask[rows, cols] = True
+    mask = ndimage.binary_closing(mask, iterations=2)
+    mask = ndimage.binary_fill_holes(mask)
+    labels, n = ndimage.label(mask)
+    if n > 1:
+        sizes = np.bincount(labels.ravel())
+        sizes[0] = 0
+        mask = labels == np.argmax(sizes)
+    return Footprint(np.asarray(mask), float(a0), float(b0), cell)
+
+
+def _widths(cells: FloatArray, length: float, lo: float, a: float, b: float) -> float:
+    """Mean width (spread of the second coordinate) of slices between fractions a and b."""
+    sel = cells[(cells[:, 0] >= lo + a * length) & (cells[:, 0] <= lo + b * length)]
+    if len(sel) == 0:
+        return 0.0
+    bins = np.floor((sel[:, 0] - lo) / (length / 100.0)).astype(np.int64)
+    order = np.argsort(bins, kind="stable")
+    bins, ys = bins[order], sel[order, 1]
+    starts = np.flatnonzero(np.r_[True, bins[1:] != bins[:-1]])
+    return float(np.mean(np.maximum.reduceat(ys, starts) - np.minimum.reduceat(ys, starts)))
+
+
+def toe_sign(cells: FloatArray, high: FloatArray | None) -> float:
+    """+1 if the toes point toward +a (first coordinate), else -1.
+
+    The forefoot is wider than the heel; and for a full foot, what stands high (ankle, leg)
+    stands over the rear half.
+
+    Parameters
+    ----------
+    cells : (k, 2) float
+        Footprint cell centres, a along the foot's long axis.
+    high : (m,) float or None
+        a-coordinates of points standing high above the sole (None for a plantar scan).
+    """
+    lo, hi = cells[:, 0].min(), cells[:, 0].max()
+    length = hi - lo
+    rear = _widths(cells, length, lo, 0.05, 0.25)
+    front = _widths(cells, length, lo, 0.60, 0.80)
+    vote = (front - rear) / max(front + rear, 1e-9)
+    if high is not None and len(high) >= 20:
+        vote += 2.0 * (0.5 - (np.median(high) - lo) / length)
+    return 1.0 if vote >= 0 else -1.0
+
+
+def medial_sign(cells: FloatArray, low: FloatArray, length_mm: float) -> float:
+    """+1 if the medial side (arch, big toe, first metatarsal head) is toward +y.
+
+    Three cues, each scaled to about 1 for a typical foot and summed: the midfoot sole
+    stands higher on the medial side (the arch); the toe tip lies medial of the axis; the
+    medial ball edge (MTH1) lies further forward than the lateral one (MTH5).
+
+    Parameters
+    ----------
+    cells : (k, 2) float
+        Footprint cell centres in a frame with x along the axis from the heel (x = 0), mm.
+    low : (k,) float
+        Height of the sole above the support plane in each cell, mm.
+    length_mm : float
+        Foot length, mm.
+    """
+    x, y = cells[:, 0], cells[:, 1]
+    mid = (x > 0.35 * length_mm) & (x < 0.6 * length_mm)
+    arch = 0.0
+    if mid.any():
+        med, lat = mid & (y > 0), mid & (y < 0)
+        if med.any() and lat.any():
+            arch = (np.percentile(low[med], 75) - np.percentile(low[lat], 75)) / 4.0
+    front = x > 0.92 * length_mm
+    toe = float(np.mean(y[front])) / 6.0 if front.any() else 0.0
+    fore = (x > 0.55 * length_mm) & (x < 0.85 * length_mm)
+    ball = 0.0
+    if fore.any():
+        xf, yf = x[fore], y[fore]
+        x_med = np.mean(xf[yf >= np.percentile(yf, 97)])
+        x_lat = np.mean(xf[yf <= np.percentile(yf, 3)])
+        ball = (x_med - x_lat) / 12.0
+    return 1.0 if arch + toe + ball >= 0 else -1.0

@@ -1,0 +1,462 @@
+"""``prepare``: clean a raw scan and put it into the foot frame, millimetres."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal, cast
+
+import numpy as np
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from shellgen._typing import BoolArray, FloatArray
+from shellgen.errors import ScanError
+from shellgen.limits import FOOT_LENGTH_RANGE_MM, MIN_POINTS, UNIT_TO_MM
+from shellgen.scan._frame import (
+    Footprint,
+    basis_from_up,
+    best_up_raw,
+    footprint,
+    lowest_per_cell,
+    medial_sign,
+    refine_support,
+    robust_extent,
+    toe_sign,
+    voxel_representatives,
+)
+from shellgen.scan._model import Kind, RawScan, Scan, Side, Units
+
+__all__ = ["prepare"]
+
+log = logging.getLogger(__name__)
+
+#: Points higher than this fraction of foot length are leg, not foot.
+LEG_CROP = 0.36
+#: A scan this flat (height over length) is a plantar scan, not a whole foot.
+PLANTAR_MAX_HEIGHT_RATIO = 0.24
+#: Plausible shape of a foot's footprint.
+ELONGATION_RANGE = (1.8, 4.2)
+HEEL_BALL_MAX_RATIO = 0.9
+
+
+@dataclass(frozen=True)
+class _Surround:
+    """A large plane around the object: the floor under a foot or a foam box's top."""
+
+    normal: FloatArray
+    offset: float
+    kind: Literal["floor", "impression"]
+
+
+def prepare(
+    raw: RawScan,
+    *,
+    units: str | None = None,
+    side: str = "auto",
+    kind: str = "auto",
+    length_mm: float | None = None,
+) -> Scan:
+    """Clean a scan and express it as a right foot in the foot frame, mm.
+
+    Parameters
+    ----------
+    raw : RawScan
+        The scan as loaded.
+    units : {"mm", "cm", "m", "in"}, optional
+        Scanner units; detected from the foot's size when None.
+    side : {"auto", "left", "right"}
+        The foot's side; detected from the arch, toes and ball line when "auto".
+    kind : {"auto", "foot", "plantar", "impression"}
+        What the scan shows; detected when "auto".
+    length_mm : float, optional
+        Known foot length, for scans with no true scale; overrides ``units``.
+
+    Returns
+    -------
+    Scan
+        Points in the foot frame: z = 0 the support plane, x from the rearmost heel point
+        along the heel-centre to second-toe axis, +y medial; left feet mirrored.
+
+    Raises
+    ------
+    ScanError
+        When the options are invalid or the scan is not one usable foot.
+
+    Examples
+    --------
+    >>> from shellgen.synth import synth_scan
+    >>> from shellgen.scan import RawScan, ScanSource
+    >>> s = synth_scan("foot", side="left", units="m", seed=3)
+    >>> src = ScanSource("synthetic", "xyz", "", len(s.points), 0, 0)
+    >>> scan = prepare(RawScan(s.points, None, len(s.points), src))
+    >>> scan.side, scan.units, scan.kind
+    ('left', 'm', 'foot')
+    """
+    name = raw.source.path
+    _check_options(name, units, side, kind, length_mm)
+    pts = raw.points
+    extent = robust_extent(pts)
+    if not np.isfinite(extent) or extent <= 0:
+        raise ScanError(f"{name}: all points coincide; this is not a foot scan")
+    keep = _drop_outliers(pts, extent)
+    n_outliers = int((~keep).sum())
+    pts = pts[keep]
+    _require_points(name, len(pts), "after removing outliers")
+
+    surround = _find_surround(pts, extent, name)
+    n_floor = 0
+    if surround is not None:
+        d = pts @ surround.normal - surround.offset
+        thr = extent / 250.0
+        if surround.kind == "impression":
+            if kind not in ("auto", "impression"):
+                log.info("%s: a flat surround was found, but --kind %s was given", name, kind)
+            body = d < -thr
+            up = surround.normal
+        else:
+            body = _floor_mask(pts, surround.normal, d, thr)
+            up = surround.normal
+        n_floor = int((~body).sum())
+        pts = pts[body]
+        _require_points(name, len(pts), "after removing the floor or surround")
+        # Stray points near the surround were not isolated before it went; they are now.
+        keep = _drop_outliers(pts, robust_extent(pts))
+        n_outliers += int((~keep).sum())
+        pts = pts[keep]
+        _require_points(name, len(pts), "after removing the floor or surround")
+    _check_single_object(pts, extent, name)
+
+    ds = pts[voxel_representatives(pts, extent / 150.0)]
+    if len(ds) > 12000:
+        ds = ds[np.random.default_rng(0).choice(len(ds), 12000, replace=False)]
+    if surround is None:
+        up = best_up_raw(ds, extent)
+    cell = extent / 120.0
+    up, offset = refine_support(ds, up, cell, (extent / 35, extent / 60, extent / 90))
+
+    # Provisional frame in scan units: height h, long axis a, across b.
+    basis = basis_from_up(up)
+    proj = pts @ basis.T
+    h = proj[:, 2] - offset
+    length_raw, frame = _axis_raw(proj[:, :2], h, cell)
+    found_kind = _detect_kind(h, length_raw, surround)
+    if kind == "auto":
+        final_kind: Kind = found_kind
+    else:
+        final_kind = cast(Kind, kind)
+
+    units_found, mm_per_unit, source = _scale(name, length_raw, units, length_mm)
+
+    # Foot frame in mm: rotate into (a, b, h), scale, refine the axis, set the heel at x = 0.
+    rot = np.vstack([frame[0] @ basis[:2], frame[1] @ basis[:2], basis[2]])
+    p = (pts @ rot.T) * mm_per_unit
+    p[:, 2] -= offset * mm_per_unit
+    p, rot2, shift = _refine_axis(p)
+    length = float(np.ptp(p[p[:, 2] < LEG_CROP * np.ptp(p[:, 0]), 0]))
+    crop = p[:, 2] <= LEG_CROP * length
+    n_leg = int((~crop).sum())
+    p = p[crop]
+    _require_points(name, len(p), "after cropping the leg")
+
+    found_side = _detect_side(p, length)
+    final_side: Side = found_side if side == "auto" else cast(Side, side)
+    mirror = np.diag([1.0, -1.0, 1.0]) if final_side == "left" else np.eye(3)
+    p = p @ mirror.T
+    _check_foot_shape(name, p, length)
+
+    # to_scanner: inverse of  p_frame = mirror @ (rot2 @ (s * rot @ q - s*offset*e3) + shift)
+    forward = np.eye(4)
+    forward[:3, :3] = mirror @ rot2 @ (mm_per_unit * rot)
+    forward[:3, 3] = mirror @ (rot2 @ np.array([0.0, 0.0, -offset * mm_per_unit]) + shift)
+    return Scan(
+        points=np.ascontiguousarray(p),
+        side=final_side,
+        kind=final_kind,
+        kind_detected=kind == "auto",
+        side_detected=side == "auto",
+        units=units_found,
+        units_source=source,
+        mm_per_unit=mm_per_unit,
+        to_scanner=np.linalg.inv(forward),
+        n_outliers_removed=n_outliers,
+        n_floor_removed=n_floor,
+        n_leg_removed=n_leg,
+        source=raw.source,
+    )
+
+
+def _check_options(
+    name: str, units: str | None, side: str, kind: str, length_mm: float | None
+) -> None:
+    if units is not None and units not in UNIT_TO_MM:
+        raise ScanError(f"{name}: unknown units {units!r}: use one of mm, cm, m, in")
+    if side not in ("auto", "left", "right"):
+        raise ScanError(f"{name}: unknown side {side!r}: use auto, left or right")
+    if kind not in ("auto", "foot", "plantar", "impression"):
+        raise ScanError(f"{name}: unknown kind {kind!r}: use auto, foot, plantar or impression")
+    if length_mm is not None and not 50.0 <= length_mm <= 500.0:
+        raise ScanError(f"{name}: --length-mm {length_mm} is not a foot length: give 50-500 mm")
+
+
+def _require_points(name: str, n: int, when: str) -> None:
+    if n < MIN_POINTS:
+        raise ScanError(
+            f"{name}: only {n} points are left {when}; a foot scan needs at least {MIN_POINTS}"
+        )
+
+
+def _drop_outliers(points: FloatArray, extent: float) -> BoolArray:
+    """Points whose voxel has few occupied neighbours, or that sit in a small cluster."""
+    vox = extent / 120.0
+    keys = np.floor((points - points.min(axis=0)) / vox).astype(np.int64) + 1
+    shape = keys.max(axis=0) + 2
+    grid = np.zeros(shape, dtype=np.int32)
+    np.add.at(grid, (keys[:, 0], keys[:, 1], keys[:, 2]), 1)
+    occupied = grid > 0
+    neighbours = ndimage.convolve(occupied.astype(np.int32), np.ones((3, 3, 3), np.int32))
+    solid = occupied & (neighbours >= 4)
+    labels, n = ndimage.label(solid, structure=np.ones((3, 3, 3)))
+    if n == 0:
+        return np.zeros(len(points), dtype=bool)
+    sizes = np.bincount(labels.ravel(), weights=grid.ravel())
+    sizes[0] = 0
+    big = sizes >= 0.02 * sizes.max()
+    return np.asarray(big[labels[keys[:, 0], keys[:, 1], keys[:, 2]]])
+
+
+def _ransac_plane(
+    points: FloatArray, threshold: float, iterations: int = 400
+) -> tuple[FloatArray, float, BoolArray]:
+    """The plane with most inliers (seeded RANSAC, then a least-squares refit)."""
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, len(points), size=(iterations, 3))
+    a, b, c = points[idx[:, 0]], points[idx[:, 1]], points[idx[:, 2]]
+    normals = np.cross(b - a, c - a)
+    norms = np.linalg.norm(normals, axis=1)
+    ok = norms > 1e-12
+    normals, a = normals[ok] / norms[ok, None], a[ok]
+    offsets = np.einsum("ij,ij->i", normals, a)
+    best_count, best = -1, 0
+    for i in range(0, len(normals), 50):
+        d = np.abs(points @ normals[i : i + 50].T - offsets[i : i + 50])
+        counts = (d < threshold).sum(axis=0)
+        j = int(np.argmax(counts))
+        if counts[j] > best_count:
+            best_count, best = int(counts[j]), i + j
+    n, off = normals[best], offsets[best]
+    inl = np.abs(points @ n - off) < threshold
+    q = points[inl]
+    centroid = q.mean(axis=0)
+    _, _, vt = np.linalg.svd(q - centroid, full_matrices=False)
+    n = vt[2] if vt[2] @ n >= 0 else -vt[2]
+    off = float(n @ centroid)
+    return n, off, np.abs(points @ n - off) < threshold
+
+
+def _covered_area(xy: FloatArray, cell: float) -> float:
+    """Area of the cells of side ``cell`` that hold at least two points (strays ignored)."""
+    keys = np.floor((xy - xy.min(axis=0)) / cell).astype(np.int64)
+    _, counts = np.unique(keys[:, 0] * (keys[:, 1].max() + 1) + keys[:, 1], return_counts=True)
+    return float((counts >= 2).sum()) * cell * cell
+
+
+def _surrounds(plane_xy: FloatArray, body_xy: FloatArray, extent: float) -> bool:
+    """Whether a plane reaches around a body on at least three sides and outsizes it.
+
+    A floor or a foam box's top does; the flat contact patch of a sole, which lies inside
+    the foot's own outline, does not.
+    """
+    p_lo, p_hi = np.percentile(plane_xy, [1, 99], axis=0)
+    b_lo, b_hi = np.percentile(body_xy, [1, 99], axis=0)
+    margin = extent / 40.0
+    sides = int((b_lo - p_lo > margin).sum() + (p_hi - b_hi > margin).sum())
+    cell = extent / 60.0
+    return sides >= 3 and _covered_area(plane_xy, cell) >= _covered_area(body_xy, cell)
+
+
+def _find_surround(points: FloatArray, extent: float, name: str) -> _Surround | None:
+    """A dominant plane that reaches around the rest: a floor, or a foam box's top."""
+    ds = points[voxel_representatives(points, extent / 150.0)]
+    n, off, inl = _ransac_plane(ds, extent / 250.0)
+    if inl.mean() < 0.15:
+        return None
+    body = ~inl
+    if body.sum() < 0.02 * len(ds):
+        raise ScanError(
+            f"{name}: the scan is a flat surface with nothing on it; scan the foot itself"
+        )
+    basis = basis_from_up(n)
+    plane_xy = (ds[inl] @ basis.T)[:, :2]
+    body_xy = (ds[body] @ basis.T)[:, :2]
+    if not _surrounds(plane_xy, body_xy, extent):
+        return None
+    d = ds[body] @ n - off
+    if (d > 0).mean() < 0.5:
+        n, off, d = -n, -off, -d
+    depth = float(np.percentile(np.abs(d), 98))
+    span = robust_extent(ds[body])
+    kind: Literal["floor", "impression"] = "impression" if depth < 0.25 * span else "floor"
+    # For an impression the object (the cavity) lies below the plane's top side.
+    return _Surround(n, off, kind) if kind == "floor" else _Surround(-n, -off, kind)
+
+
+def _floor_mask(points: FloatArray, normal: FloatArray, d: FloatArray, thr: float) -> BoolArray:
+    """Keep the foot: points off the floor, and floor-level points under the foot.
+
+    A floor-level point belongs to the sole when, seen from above, something of the foot
+    stands over it (within two point spacings).
+    """
+    above = d > thr
+    low = np.abs(d) <= thr
+    uv = (points @ basis_from_up(normal).T)[:, :2]
+    tree = cKDTree(uv[above])
+    spacing = float(np.median(tree.query(uv[above][:: max(1, above.sum() // 5000)], k=2)[0][:, 1]))
+    dist, _ = tree.query(uv[low], k=1, distance_upper_bound=2.0 * spacing)
+    keep = above.copy()
+    keep[np.flatnonzero(low)[np.isfinite(dist)]] = True
+    return keep
+
+
+def _check_single_object(points: FloatArray, extent: float, name: str) -> None:
+    """Refuse scans holding two separate bodies of similar size (two feet)."""
+    vox = extent / 50.0
+    keys = np.floor((points - points.min(axis=0)) / vox).astype(np.int64)
+    grid = np.zeros(keys.max(axis=0) + 1, dtype=np.int32)
+    np.add.at(grid, (keys[:, 0], keys[:, 1], keys[:, 2]), 1)
+    labels, n = ndimage.label(grid > 0, structure=np.ones((3, 3, 3)))
+    if n < 2:
+        return
+    sizes = np.sort(np.bincount(labels.ravel(), weights=grid.ravel())[1:])[::-1]
+    if sizes[1] > 0.35 * sizes[0]:
+        raise ScanError(
+            f"{name}: the scan holds two separate bodies of similar size (two feet?); "
+            "scan or crop one foot per file"
+        )
+
+
+def _axis_raw(ab: FloatArray, h: FloatArray, cell: float) -> tuple[float, FloatArray]:
+    """Foot length (scan units) and a 2D frame: rows a (heel to toe) and b (across)."""
+    fp = footprint(ab, cell)
+    cells = fp.cells()
+    c = cells - cells.mean(axis=0)
+    _, _, vt = np.linalg.svd(c, full_matrices=False)
+    a_axis = vt[0]
+    along = cells @ a_axis
+    length = float(np.ptp(along)) + cell
+    tall = h > 0.25 * length
+    high = (ab[tall] @ a_axis) if tall.sum() >= 20 else None
+    if h.max() < PLANTAR_MAX_HEIGHT_RATIO * length:
+        high = None
+    sign = toe_sign(np.column_stack([along, cells @ vt[1]]), high)
+    a_axis = sign * a_axis
+    b_axis = np.array([-a_axis[1], a_axis[0]])
+    return length, np.vstack([a_axis, b_axis])
+
+
+def _detect_kind(h: FloatArray, length: float, surround: _Surround | None) -> Kind:
+    if surround is not None and surround.kind == "impression":
+        return "impression"
+    height = float(np.percentile(h, 99.5))
+    return "plantar" if height < PLANTAR_MAX_HEIGHT_RATIO * length else "foot"
+
+
+def _scale(
+    name: str, length_raw: float, units: str | None, length_mm: float | None
+) -> tuple[Units, float, Literal["detected", "given", "length"]]:
+    lo, hi = FOOT_LENGTH_RANGE_MM
+    fits = [u for u, k in UNIT_TO_MM.items() if lo <= length_raw * k <= hi]
+    if length_mm is not None:
+        return cast(Units, fits[0] if len(fits) == 1 else "mm"), length_mm / length_raw, "length"
+    if units is not None:
+        k = UNIT_TO_MM[units]
+        if not 0.5 * lo <= length_raw * k <= 1.5 * hi:
+            raise ScanError(
+                f"{name}: with --units {units} the foot would be {length_raw * k:.0f} mm long; "
+                "check the units, or give --length-mm"
+            )
+        return cast(Units, units), k, "given"
+    if len(fits) == 1:
+        return cast(Units, fits[0]), UNIT_TO_MM[fits[0]], "detected"
+    if not fits:
+        raise ScanError(
+            f"{name}: the foot is {length_raw:.4g} scan units long, which is no plausible foot "
+            f"length ({lo:.0f}-{hi:.0f} mm) in mm, cm, m or in; give --units or --length-mm"
+        )
+    options = ", ".join(f"{length_raw * UNIT_TO_MM[u]:.0f} mm if {u}" for u in fits)
+    raise ScanError(
+        f"{name}: the units are ambiguous ({options}); give --units {'|'.join(fits)}"
+    )
+
+
+def _refine_axis(p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Turn about z so x runs from the heel centre to the forefoot centre; heel at x = 0.
+
+    The heel centre is the centroid of the footprint between 5 % and 20 % of its length,
+    the forefoot reference the centroid beyond 75 %, which lies on the second ray.
+
+    Returns the points, the 3x3 rotation applied and the translation applied after it.
+    """
+    rot_total = np.eye(3)
+    for _ in range(3):
+        length = float(np.ptp(p[:, 0]))
+        foot = p[p[:, 2] < LEG_CROP * length]
+        fp = footprint(foot[:, :2], 1.5)
+        cells = fp.cells()
+        x0 = cells[:, 0].min()
+        rel = (cells[:, 0] - x0) / np.ptp(cells[:, 0])
+        heel = cells[(rel >= 0.05) & (rel <= 0.20)].mean(axis=0)
+        fore = cells[rel >= 0.75].mean(axis=0)
+        d = fore - heel
+        ang = np.arctan2(d[1], d[0])
+        c, s = np.cos(-ang), np.sin(-ang)
+        r = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        p = p @ r.T
+        rot_total = r @ rot_total
+    length = float(np.ptp(p[:, 0]))
+    foot = p[p[:, 2] < LEG_CROP * length]
+    fp = footprint(foot[:, :2], 1.0)
+    cells = fp.cells()
+    heel_y = cells[(cells[:, 0] - cells[:, 0].min()) < 0.2 * np.ptp(cells[:, 0])][:, 1].mean()
+    shift = np.array([-(cells[:, 0].min() - 0.5), -heel_y, 0.0])
+    return p + shift, rot_total, shift
+
+
+def _detect_side(p: FloatArray, length: float) -> Side:
+    fp = footprint(p[:, :2], 2.0)
+    centres, low, _ = lowest_per_cell(p[:, :2], p[:, 2], 2.0)
+    inside = _in_mask(fp, centres)
+    return "right" if medial_sign(centres[inside], low[inside], length) > 0 else "left"
+
+
+def _in_mask(fp: Footprint, xy: FloatArray) -> BoolArray:
+    cols = np.floor((xy[:, 0] - fp.a0) / fp.cell + 0.5).astype(int)
+    rows = np.floor((xy[:, 1] - fp.b0) / fp.cell + 0.5).astype(int)
+    ok = (rows >= 0) & (rows < fp.mask.shape[0]) & (cols >= 0) & (cols < fp.mask.shape[1])
+    out = np.zeros(len(xy), dtype=bool)
+    out[ok] = fp.mask[rows[ok], cols[ok]]
+    return out
+
+
+def _check_foot_shape(name: str, p: FloatArray, length: float) -> None:
+    fp = footprint(p[:, :2], 1.5)
+    cells = fp.cells()
+    x = cells[:, 0] - cells[:, 0].min()
+
+    def width(a: float, b: float) -> float:
+        sel = cells[(x >= a * length) & (x <= b * length)]
+        return float(np.ptp(sel[:, 1])) if len(sel) else 0.0
+
+    ball = max(width(0.55, 0.85), 1e-9)
+    heel = width(0.10, 0.22)
+    elong = length / ball
+    if not ELONGATION_RANGE[0] <= elong <= ELONGATION_RANGE[1]:
+        raise ScanError(
+            f"{name}: this does not look like a foot: its footprint is {elong:.1f} times as long "
+            f"as wide (a foot is {ELONGATION_RANGE[0]}-{ELONGATION_RANGE[1]}); check the file"
+        )
+    if heel / ball > HEEL_BALL_MAX_RATIO:
+        raise ScanError(
+            f"{name}: this does not look like a foot: its heel is as wide as its forefoot "
+            f"({heel:.0f} vs {ball:.0f} mm); check the file"
+        )
