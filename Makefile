@@ -6,17 +6,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages that the Python wheels need at run time (open3d loads libusb).
 SYSTEM_LIBS := libusb-1.0-0 libgomp1
+# The real slicer the tests slice exported shells with.
+TEST_TOOLS := prusa-slicer
 DEMO_SCAN := scans/myfeet_left_foot_m.stl
 
-.PHONY: demo test lint typecheck pytest bench sysdeps clean
+.PHONY: demo test lint typecheck pytest sysdeps testtools clean
 
 demo: $(STAMP)
 	$(BIN)/shellgen analyze $(DEMO_SCAN)
 	$(BIN)/shellgen analyze $(DEMO_SCAN) --json > output/$(notdir $(basename $(DEMO_SCAN))).analysis.json
 	$(BIN)/shellgen analyze $(DEMO_SCAN) --plot output/$(notdir $(basename $(DEMO_SCAN))).analysis.png
+	$(BIN)/shellgen calibrate $(DEMO_SCAN) --profile standard --json > output/$(notdir $(basename $(DEMO_SCAN))).spec.json
 	@echo "demo outputs are in output/"
 
 test: $(STAMP) lint typecheck pytest
+
+testtools:
+	@$(MAKE) --no-print-directory sysdeps SYSTEM_LIBS="$(TEST_TOOLS)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check shellgen tests benchmarks
@@ -25,11 +31,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) testtools
 	$(BIN)/pytest -n 2 -q
-
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory sysdeps

@@ -18,7 +18,7 @@ from shellgen.errors import ShellgenError
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = ("_analyze",)
+_COMMAND_MODULES = ("_analyze", "_profile", "_calibrate", "_validate")
 
 app = typer.Typer(
     name="shellgen",
@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     logging.basicConfig(level=logging.WARNING, format="shellgen: %(message)s")
     try:
-        app(args=argv, prog_name="shellgen", standalone_mode=False)
+        # Without standalone mode click returns a command's exit code instead of raising.
+        code = app(args=argv, prog_name="shellgen", standalone_mode=False)
     except ShellgenError as exc:
         print(f"shellgen: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return int(exc.exit_code)
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
