@@ -111,7 +111,10 @@ class ShellSpec:
         out["material"] = {
             "value": self.material.name,
             "unit": "",
-            "source": self.provenance["material"].source if "material" in self.provenance else "profile",
-            "rule": f"E = {self.material.modulus_gpa} GPa, rho = {self.material.density_g_cm3} g/cm3",
+            "source": self.provenance["material"].source
+            if "material" in self.provenance
+            else "profile",
+            "rule": f"E = {self.material.modulus_gpa} GPa, "
+            f"rho = {self.material.density_g_cm3} g/cm3",
         }
         return out

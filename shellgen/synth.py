@@ -42,10 +42,24 @@ __all__ = ["FootModel", "SynthScan", "Truth", "foot_model", "synth_scan", "write
 #: Outline control points of a right foot, (x / L, y / L), counter-clockwise from the heel.
 _OUTLINE = np.array(
     [
-        (0.000, 0.000), (0.030, -0.092), (0.120, -0.128), (0.300, -0.150), (0.500, -0.178),
-        (0.640, -0.212), (0.760, -0.190), (0.860, -0.140), (0.930, -0.075), (0.985, 0.000),
-        (1.000, 0.050), (0.965, 0.118), (0.840, 0.152), (0.720, 0.168), (0.550, 0.128),
-        (0.350, 0.110), (0.150, 0.118), (0.040, 0.082),
+        (0.000, 0.000),
+        (0.030, -0.092),
+        (0.120, -0.128),
+        (0.300, -0.150),
+        (0.500, -0.178),
+        (0.640, -0.212),
+        (0.760, -0.190),
+        (0.860, -0.140),
+        (0.930, -0.075),
+        (0.985, 0.000),
+        (1.000, 0.050),
+        (0.965, 0.118),
+        (0.840, 0.152),
+        (0.720, 0.168),
+        (0.550, 0.128),
+        (0.350, 0.110),
+        (0.150, 0.118),
+        (0.040, 0.082),
     ]
 )
 
@@ -222,7 +236,8 @@ def _surface_points(
     # Dorsum: an elliptic dome over the outline, highest at the instep, with the ankle behind.
     frac = xy[:, 0] / L
     height = np.interp(
-        frac, [0.0, 0.08, 0.25, 0.45, 0.70, 0.85, 1.0],
+        frac,
+        [0.0, 0.08, 0.25, 0.45, 0.70, 0.85, 1.0],
         [55, 85, 95, model.dorsum_mm, 42, 26, 16],
     )
     ymin, ymax = _half_widths(foot, xy[:, 0])
@@ -356,7 +371,11 @@ def synth_scan(
     out = (homog @ to_scanner.T)[:, :3]
     out = out[rng.permutation(len(out))]
     truth = Truth(
-        side=side, kind=kind, units=units, to_scanner=to_scanner, **truth_values  # type: ignore[arg-type]
+        side=side,
+        kind=kind,
+        units=units,
+        to_scanner=to_scanner,
+        **truth_values,  # type: ignore[arg-type]
     )
     return SynthScan(points=out, truth=truth)
 
@@ -375,7 +394,9 @@ def _impression_walls(
 
 
 def _scanner_transform(
-    side: Side, units: Units, rotation: Literal["random", "none"] | FloatArray,
+    side: Side,
+    units: Units,
+    rotation: Literal["random", "none"] | FloatArray,
     rng: np.random.Generator,
 ) -> FloatArray:
     if isinstance(rotation, str):
@@ -405,4 +426,3 @@ def write_ply(path: str | Path, points: FloatArray) -> None:
     with open(path, "wb") as fh:
         fh.write(header.encode("ascii"))
         fh.write(data.tobytes())
-

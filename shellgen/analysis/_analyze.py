@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from shellgen.analysis._grid import drop_spikes, fill_gaps, largest_component, lowest_surface, smooth
+from shellgen.analysis._grid import (
+    drop_spikes,
+    fill_gaps,
+    largest_component,
+    lowest_surface,
+    smooth,
+)
 from shellgen.analysis._measure import measure
 from shellgen.analysis._model import Foot, HeightField
 from shellgen.errors import ScanError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import contourpy
 import numpy as np
 from scipy import ndimage
@@ -207,7 +209,7 @@ def mask_to_polygons(
                     y0_mm + (points[a:b, 1] - 1) * spacing_mm,
                 )
             )
-            for a, b in zip(offsets[:-1], offsets[1:], strict=True)
+            for a, b in itertools.pairwise(offsets)
         ]
         poly = Polygon(rings[0], [r for r in rings[1:] if len(r) >= 4])
         if not poly.is_valid:

@@ -77,8 +77,13 @@ def _chords(poly: Polygon, xs: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Lowest and highest y of the polygon on each vertical line x = xs (NaN if missed)."""
     miny, maxy = poly.bounds[1] - 1.0, poly.bounds[3] + 1.0
     lines = shapely.linestrings(
-        np.stack([np.column_stack([xs, np.full_like(xs, miny)]),
-                  np.column_stack([xs, np.full_like(xs, maxy)])], axis=1)
+        np.stack(
+            [
+                np.column_stack([xs, np.full_like(xs, miny)]),
+                np.column_stack([xs, np.full_like(xs, maxy)]),
+            ],
+            axis=1,
+        )
     )
     cuts = shapely.intersection(lines, poly)
     bounds = shapely.bounds(cuts)
@@ -152,8 +157,8 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
     slope_ok = np.hypot(gx, gy) <= np.tan(np.radians(PLANTAR_MAX_SLOPE_DEG))
     slope_ok &= footprint_mask & np.isfinite(gx) & np.isfinite(gy)
     heel_cell = (
-        int(round((0.5 * (h_lo + h_hi) - field.y0_mm) / h)),
-        int(round((heel_x - field.x0_mm) / h)),
+        round((0.5 * (h_lo + h_hi) - field.y0_mm) / h),
+        round((heel_x - field.x0_mm) / h),
     )
     plantar_mask = ndimage.binary_fill_holes(
         largest_component(ndimage.binary_opening(slope_ok), heel_cell)
@@ -176,7 +181,9 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
     apex = (float(profile_x[k]), float(ys[edge_rows[k]]))
 
     # Contact region and the arch index (toes excluded).
-    contact_mask = np.asarray(footprint_mask & (np.nan_to_num(z, nan=np.inf) <= CONTACT_THRESHOLD_MM))
+    contact_mask = np.asarray(
+        footprint_mask & (np.nan_to_num(z, nan=np.inf) <= CONTACT_THRESHOLD_MM)
+    )
     contact_region = _polygon(contact_mask, field)
     index = _arch_index(contact_mask, xs, mth1[0], length, h)
     area = h * h
@@ -244,4 +251,3 @@ def _arch_index(
     total = per_col.sum()
     mid = per_col[(xs >= a + third) & (xs < a + 2 * third)].sum()
     return float(mid / total) if total > 0 else 0.0
-

@@ -158,7 +158,7 @@ def refine_support(
         basis = basis_from_up(up)
         proj = points @ basis.T
         base = np.percentile(proj[:, 2], 0.1)
-        centres, low, which = lowest_per_cell(proj[:, :2], proj[:, 2] - base, cell)
+        _, low, which = lowest_per_cell(proj[:, :2], proj[:, 2] - base, cell)
         near = low < tau
         if near.sum() < 10:
             break
@@ -279,5 +279,5 @@ def medial_sign(cells: FloatArray, low: FloatArray, length_mm: float) -> float:
         xf, yf = x[fore], y[fore]
         x_med = np.mean(xf[yf >= np.percentile(yf, 97)])
         x_lat = np.mean(xf[yf <= np.percentile(yf, 3)])
-        ball = (x_med - x_lat) / 12.0
+        ball = float(x_med - x_lat) / 12.0
     return 1.0 if arch + toe + ball >= 0 else -1.0

@@ -178,7 +178,7 @@ def prepare(
         units=units_found,
         units_source=source,
         mm_per_unit=mm_per_unit,
-        to_scanner=np.linalg.inv(forward),
+        to_scanner=np.asarray(np.linalg.inv(forward), dtype=np.float64),
         n_outliers_removed=n_outliers,
         n_floor_removed=n_floor,
         n_leg_removed=n_leg,
@@ -384,9 +384,7 @@ def _scale(
             f"length ({lo:.0f}-{hi:.0f} mm) in mm, cm, m or in; give --units or --length-mm"
         )
     options = ", ".join(f"{length_raw * UNIT_TO_MM[u]:.0f} mm if {u}" for u in fits)
-    raise ScanError(
-        f"{name}: the units are ambiguous ({options}); give --units {'|'.join(fits)}"
-    )
+    raise ScanError(f"{name}: the units are ambiguous ({options}); give --units {'|'.join(fits)}")
 
 
 def _refine_axis(p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
