@@ -10,7 +10,7 @@ SYSTEM_LIBS := libusb-1.0-0 libgomp1
 TEST_TOOLS := prusa-slicer
 DEMO_SCAN := scans/myfeet_left_foot_m.stl
 
-.PHONY: demo test lint typecheck pytest sysdeps testtools clean
+.PHONY: demo test lint typecheck pytest bench sysdeps testtools clean
 
 demo: $(STAMP)
 	$(BIN)/shellgen analyze $(DEMO_SCAN)
@@ -33,6 +33,9 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) testtools
 	$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory sysdeps
