@@ -55,7 +55,7 @@ def analyze(scan: Scan, *, spacing_mm: float = GRID_MM) -> Foot:
     raw_field, counts = lowest_surface(scan.points, spacing_mm)
     occupied = counts > 0
     mask = ndimage.binary_closing(occupied, iterations=2)
-    mask = ndimage.binary_fill_holes(mask)
+    mask = ndimage.binary_opening(ndimage.binary_fill_holes(mask))
     mask = largest_component(mask)
     if mask.sum() * spacing_mm**2 < 2000.0:
         raise ScanError(

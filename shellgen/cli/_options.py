@@ -12,9 +12,7 @@ UnitsOpt = Annotated[
     str | None,
     typer.Option("--units", help="Scanner units: mm, cm, m or in (default: detect from size)."),
 ]
-SideOpt = Annotated[
-    str, typer.Option("--side", help="auto, left or right (default: detect).")
-]
+SideOpt = Annotated[str, typer.Option("--side", help="auto, left or right (default: detect).")]
 KindOpt = Annotated[
     str,
     typer.Option("--kind", help="auto, foot, plantar or impression (default: detect)."),

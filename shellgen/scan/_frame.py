@@ -114,8 +114,9 @@ def best_up_raw(points: FloatArray, extent: float) -> FloatArray:
     """The upward direction of a foot standing on its sole (scale-free search).
 
     A thin sheet (a plantar surface) is oriented by its normal. Anything else is searched:
-    600 directions over the sphere are scored by :func:`_support_fraction`, and the best
-    three refined on finer cones. Tolerances are fractions of ``extent``.
+    800 directions over the sphere are scored by :func:`_support_fraction` with a generous
+    tolerance, and the best refined on two finer cones with tighter ones. Tolerances are
+    fractions of ``extent``.
     """
     cell, tau = extent / 60.0, extent / 35.0
     centred = points - points.mean(axis=0)
@@ -123,19 +124,31 @@ def best_up_raw(points: FloatArray, extent: float) -> FloatArray:
     if sv[2] < SHEET_MAX_THICKNESS * sv[0]:
         # A sheet (plantar scan): up is its normal, on the side its walls rise toward.
         return max((vt[2], -vt[2]), key=lambda d: _support_fraction(points, d, cell, tau))
-    dirs = _fibonacci_sphere(600)
-    scores = np.array([_support_fraction(points, d, cell, tau) for d in dirs])
-    best = dirs[np.argsort(scores)[::-1][:3]]
-    candidates = []
-    for d in best:
-        basis = basis_from_up(d)
-        cone = _fibonacci_sphere(400)
-        cone = cone[cone[:, 2] > np.cos(np.radians(8))]
-        local = cone @ basis
-        s = np.array([_support_fraction(points, c, cell, tau) for c in local])
-        k = int(np.argmax(s))
-        candidates.append((s[k], tuple(local[k])))
-    return np.array(max(candidates)[1])
+    # Coarse: a generous tolerance keeps the score high within ~10 degrees of the truth,
+    # so the sampled directions cannot step over it; then two finer cones.
+    dirs = _fibonacci_sphere(800)
+    scores = np.array([_support_fraction(points, d, cell, extent / 12.0) for d in dirs])
+    candidates = dirs[np.argsort(scores)[::-1][:4]]
+    for half_angle_deg, n, tol in ((10.0, 150, tau), (3.0, 60, extent / 60.0)):
+        refined = []
+        for d in candidates:
+            cone = _cap(d, half_angle_deg, n)
+            s = np.array([_support_fraction(points, c, cell, tol) for c in cone])
+            k = int(np.argmax(s))
+            refined.append((float(s[k]), k, cone[k]))
+        refined.sort(key=lambda r: (-r[0], r[1]))
+        candidates = np.array([r[2] for r in refined[:2]])
+    return np.asarray(candidates[0])
+
+
+def _cap(axis: FloatArray, half_angle_deg: float, n: int) -> FloatArray:
+    """``n`` directions spread over the cap of ``half_angle_deg`` around ``axis`` (included)."""
+    i = np.arange(n) + 0.5
+    cos_t = 1 - (1 - np.cos(np.radians(half_angle_deg))) * i / n
+    sin_t = np.sqrt(1 - cos_t**2)
+    phi = np.pi * (1 + 5**0.5) * i
+    local = np.column_stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t])
+    return np.vstack([axis, local @ basis_from_up(axis)])
 
 
 def refine_support(
@@ -196,7 +209,8 @@ class Footprint:
 
 
 def footprint(ab: FloatArray, cell: float) -> Footprint:
-    """Rasterise 2D points into a silhouette: closing of 2 cells, holes filled, largest part."""
+    """Rasterise 2D points into a silhouette: closed by 2 cells, holes filled, spurs opened
+    away, largest part kept."""
     a0, b0 = ab.min(axis=0) - 3 * cell
     na, nb = (np.ceil((ab.max(axis=0) - ab.min(axis=0)) / cell) + 7).astype(int)
     cols = np.floor((ab[:, 0] - a0) / cell + 0.5).astype(int)
@@ -205,6 +219,8 @@ def footprint(ab: FloatArray, cell: float) -> Footprint:
     mask[rows, cols] = True
     mask = ndimage.binary_closing(mask, iterations=2)
     mask = ndimage.binary_fill_holes(mask)
+    # An opening cuts off spurs one cell wide: stray points that the closing attached.
+    mask = ndimage.binary_opening(mask)
     labels, n = ndimage.label(mask)
     if n > 1:
         sizes = np.bincount(labels.ravel())
