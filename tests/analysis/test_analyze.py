@@ -94,7 +94,6 @@ VARIANTS = {
 VARIANT_BUGS = {
     ("plantar", "right", "arch8"): "BUG analyze: arch apex 12.8 mm off the truth (10 allowed)",
     ("plantar", "right", "arch20"): "BUG analyze: arch height 2.0 mm under the truth (1.5 allowed)",
-    ("foot", "left", "290mm"): "BUG prepare: wrong up (tilt 101 deg), side detected 'right'",
 }
 
 
