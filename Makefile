@@ -13,10 +13,8 @@ DEMO_SCAN := scans/myfeet_left_foot_m.stl
 .PHONY: demo test lint typecheck pytest bench sysdeps testtools clean
 
 demo: $(STAMP)
-	$(BIN)/shellgen analyze $(DEMO_SCAN)
-	$(BIN)/shellgen analyze $(DEMO_SCAN) --json > output/$(notdir $(basename $(DEMO_SCAN))).analysis.json
 	$(BIN)/shellgen analyze $(DEMO_SCAN) --plot output/$(notdir $(basename $(DEMO_SCAN))).analysis.png
-	$(BIN)/shellgen calibrate $(DEMO_SCAN) --profile standard --json > output/$(notdir $(basename $(DEMO_SCAN))).spec.json
+	$(BIN)/shellgen build $(DEMO_SCAN) --profile standard --order DEMO1 -o output
 	@echo "demo outputs are in output/"
 
 test: $(STAMP) lint typecheck pytest

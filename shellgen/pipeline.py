@@ -1,13 +1,24 @@
-"""Composing the stages: scan file to ``Foot``, and the summaries the commands print."""
+"""Composing the stages: scan file to ``Foot`` or to shell files, and their summaries."""
 
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
+from shellgen import __version__
 from shellgen.analysis import Foot, analyze
+from shellgen.calibration import calibrate
+from shellgen.errors import GeometryError
+from shellgen.export import export_shell, write_json
+from shellgen.profile import Profile
+from shellgen.render import render_preview
 from shellgen.scan import load, prepare
+from shellgen.shell import build
+from shellgen.validation import Report, validate
 
-__all__ = ["analysis_json", "analyze_file"]
+__all__ = ["BuildResult", "analysis_json", "analyze_file", "build_file"]
 
 
 def analyze_file(
@@ -65,3 +76,105 @@ def analysis_json(foot: Foot) -> dict[str, object]:
         "landmarks": foot.landmarks.as_dict(),
         "to_scanner": [[round(v, 9) for v in row] for row in scan.to_scanner.tolist()],
     }
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What ``build_file`` made.
+
+    Attributes
+    ----------
+    report : Report
+        The shell's validation report.
+    outputs : dict[str, Path]
+        Kind (``stl``, ``3mf``, ``json``, ``png``) -> file written.
+    summary : dict
+        The JSON report as written.
+    """
+
+    report: Report
+    outputs: dict[str, Path]
+    summary: dict[str, object]
+
+
+def build_file(
+    scan_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    profile: Profile,
+    profile_sha256: str,
+    formats: tuple[str, ...] = ("stl", "3mf"),
+    force: bool = False,
+    order_id: str | None = None,
+    units: str | None = None,
+    side: str = "auto",
+    kind: str = "auto",
+    length_mm: float | None = None,
+) -> BuildResult:
+    """Scan file to validated shell files: ``<stem>.stl``, ``.3mf``, ``.json``, ``.png``.
+
+    The JSON report and the preview are always written; the geometry files only when the
+    shell passes validation, or when ``force`` is set.
+
+    Raises
+    ------
+    ScanError, ProfileError
+        Bad input (nothing is written).
+    GeometryError
+        The shell failed validation and ``force`` was not set (the report is written).
+    """
+    timings: dict[str, float] = {}
+
+    def timed(name: str, start: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - start, 4)
+        return now
+
+    t = time.perf_counter()
+    raw = load(scan_path)
+    t = timed("load", t)
+    scan = prepare(raw, units=units, side=side, kind=kind, length_mm=length_mm)
+    t = timed("prepare", t)
+    foot = analyze(scan)
+    t = timed("analyze", t)
+    spec = calibrate(foot, profile, order_id=order_id)
+    t = timed("calibrate", t)
+    shell = build(foot, spec)
+    t = timed("build", t)
+    report = validate(shell, material=spec.material, foot_outline=foot.footprint)
+    t = timed("validate", t)
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = Path(scan_path).stem
+    outputs: dict[str, Path] = {}
+    if report.ok or force:
+        metadata = {
+            "scan_sha256": raw.source.sha256,
+            "profile_sha256": profile_sha256,
+            "profile": profile.name,
+            "shellgen_version": __version__,
+            "label": spec.label,
+        }
+        outputs.update(
+            export_shell(shell, report, out, stem, formats=formats, force=force, metadata=metadata)
+        )
+    outputs["png"] = render_preview(shell, out / f"{stem}.png", plantar=foot.plantar)
+    timed("export", t)
+    outputs["json"] = out / f"{stem}.json"
+    summary: dict[str, object] = {
+        "analysis": analysis_json(foot),
+        "spec": spec.as_json(),
+        "validation": report.as_json(),
+        "inputs": {"scan_sha256": raw.source.sha256, "profile_sha256": profile_sha256},
+        "version": __version__,
+        "outputs": {k: str(v) for k, v in sorted(outputs.items())},
+        "timings_s": timings,
+    }
+    write_json(outputs["json"], summary)
+    if not report.ok and not force:
+        raise GeometryError(
+            f"{scan_path}: the shell failed validation ({', '.join(report.failed)}); "
+            f"no STL/3MF written; see {outputs['json']}, or use --force"
+        )
+    return BuildResult(report, outputs, summary)

@@ -334,6 +334,7 @@ def synth_scan(
     """
     rng = np.random.default_rng(seed)
     foot = foot_model(model)
+    sole_z_mm = 0.0  # where the sole's contact lies in the points' own frame
     truth_values = _truth_measures(foot)
     pts = _surface_points(foot, rng, spacing_mm, kind)
     if kind == "foot":
@@ -354,6 +355,7 @@ def synth_scan(
             pts = np.vstack([pts, _floor(foot, rng, spacing_mm)])
     elif kind == "impression":
         press = 25.0
+        sole_z_mm = -press
         sole = pts.copy()
         sole[:, 2] -= press
         walls = _impression_walls(foot, rng, spacing_mm, press)
@@ -370,11 +372,13 @@ def synth_scan(
     homog = np.column_stack([pts, np.ones(len(pts))])
     out = (homog @ to_scanner.T)[:, :3]
     out = out[rng.permutation(len(out))]
+    lift = np.eye(4)
+    lift[2, 3] = sole_z_mm
     truth = Truth(
         side=side,
         kind=kind,
         units=units,
-        to_scanner=to_scanner,
+        to_scanner=to_scanner @ lift,
         **truth_values,  # type: ignore[arg-type]
     )
     return SynthScan(points=out, truth=truth)

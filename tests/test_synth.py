@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,10 +19,10 @@ import pytest
 from shellgen._typing import FloatArray
 from shellgen.analysis._measure import arch_type
 from shellgen.limits import UNIT_TO_MM
-from shellgen.scan import load
+from shellgen.scan import Kind, Units, load
 from shellgen.synth import FootModel, SynthScan, Truth, synth_scan, write_ply
 
-KINDS = ("foot", "plantar", "impression")
+KINDS: tuple[Kind, ...] = ("foot", "plantar", "impression")
 MODELS = {
     "default": FootModel(),
     "230mm": FootModel(length_mm=230.0),
@@ -46,7 +47,7 @@ def in_foot_frame(synth: SynthScan) -> FloatArray:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_left_and_right_feet_have_the_same_truth(kind: str) -> None:
+def test_left_and_right_feet_have_the_same_truth(kind: Kind) -> None:
     right = synth_scan(kind, side="right", seed=1)
     left = synth_scan(kind, side="left", seed=1)
     assert measures(left.truth) == measures(right.truth)
@@ -58,15 +59,16 @@ def test_left_and_right_feet_have_the_same_truth(kind: str) -> None:
 
 def test_truth_does_not_depend_on_kind_units_or_orientation() -> None:
     reference = measures(synth_scan("foot", seed=0).truth)
-    for kind, units in zip(KINDS, ("cm", "m", "in"), strict=True):
-        truth = synth_scan(kind, units=units, seed=2, rotation="none").truth  # type: ignore[arg-type]
+    other_units: tuple[Units, ...] = ("cm", "m", "in")
+    for kind, units in zip(KINDS, other_units, strict=True):
+        truth = synth_scan(kind, units=units, seed=2, rotation="none").truth
         assert measures(truth) == reference
 
 
 @pytest.mark.parametrize("units", ["cm", "m", "in"])
-def test_units_only_scale_the_points(units: str) -> None:
+def test_units_only_scale_the_points(units: Units) -> None:
     in_mm = synth_scan("plantar", units="mm", seed=4)
-    other = synth_scan("plantar", units=units, seed=4)  # type: ignore[arg-type]
+    other = synth_scan("plantar", units=units, seed=4)
     scale = UNIT_TO_MM[units]
     np.testing.assert_allclose(other.points * scale, in_mm.points, rtol=0, atol=1e-9)
     np.testing.assert_allclose(other.truth.to_scanner[:3] * scale, in_mm.truth.to_scanner[:3])
@@ -117,27 +119,16 @@ def test_truth_follows_the_model() -> None:
         pytest.param("plantar", {}, (-1.0, 0.5), (30.0, 32.5), id="plantar"),
         # An impression is the sole pressed 25 mm into foam: in the foot frame the sole
         # stands on z = 0 and the foam's top is at z = 25.
-        pytest.param(
-            "impression",
-            {},
-            (-1.0, 0.5),
-            (24.5, 26.0),
-            marks=pytest.mark.xfail(
-                reason="BUG synth: an impression's truth.to_scanner puts the foam top at z = 0"
-                " and the sole at z = -25 (prepare puts the sole on z = 0)",
-                strict=True,
-            ),
-            id="impression",
-        ),
+        pytest.param("impression", {}, (-1.0, 0.5), (24.5, 26.0), id="impression"),
     ],
 )
 def test_every_kind_has_points_where_the_truth_puts_the_foot(
-    kind: str,
-    options: dict[str, object],
+    kind: Kind,
+    options: dict[str, Any],
     z_low_mm: tuple[float, float],
     z_high_mm: tuple[float, float],
 ) -> None:
-    synth = synth_scan(kind, seed=5, **options)  # type: ignore[arg-type]
+    synth = synth_scan(kind, seed=5, **options)
     assert len(synth.points) > 20_000
     assert np.isfinite(synth.points).all()
     p = in_foot_frame(synth)
@@ -162,7 +153,7 @@ def test_floor_surrounds_the_foot_at_z_zero() -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_write_ply_then_load_round_trips_the_points(tmp_path: Path, kind: str) -> None:
+def test_write_ply_then_load_round_trips_the_points(tmp_path: Path, kind: Kind) -> None:
     synth = synth_scan(kind, units="m", seed=7)
     path = tmp_path / f"{kind}.ply"
     write_ply(path, synth.points)

@@ -33,6 +33,8 @@ MTH1_WINDOW = (0.62, 0.82)
 MTH5_WINDOW = (0.55, 0.72)
 #: Contact this far (fraction of foot length) ahead of MTH1 counts as toes.
 TOE_CLIP = 0.12
+#: The apex parabola is fitted to the profile's top within this fraction of its height.
+APEX_TOP_FRACTION = 0.15
 #: Contact area (mm^2) that heel and forefoot must each reach for a standing scan.
 STANDING_MIN_CONTACT_MM2 = 400.0
 
@@ -154,8 +156,9 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
 
     # Plantar region: where the sole is no steeper than 45 degrees.
     gy, gx = np.gradient(z, h)
-    slope_ok = np.hypot(gx, gy) <= np.tan(np.radians(PLANTAR_MAX_SLOPE_DEG))
-    slope_ok &= footprint_mask & np.isfinite(gx) & np.isfinite(gy)
+    slope = np.hypot(gx, gy)
+    slope_ok = footprint_mask & np.isfinite(slope)
+    slope_ok[slope_ok] = slope[slope_ok] <= np.tan(np.radians(PLANTAR_MAX_SLOPE_DEG))
     heel_cell = (
         round((0.5 * (h_lo + h_hi) - field.y0_mm) / h),
         round((heel_x - field.x0_mm) / h),
@@ -167,18 +170,13 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
     plantar_region = _largest(_polygon(plantar_mask, field))
 
     # Medial arch profile: height at the medial edge of the plantar region, per station.
-    cols = np.flatnonzero(plantar_mask.any(axis=0))
-    edge_rows = plantar_mask.shape[0] - 1 - np.argmax(plantar_mask[::-1, cols], axis=0)
-    profile_x = xs[cols]
-    # A 5 mm running mean keeps the raster steps of the region's edge out of the maximum.
-    profile_z = ndimage.uniform_filter1d(
-        z[edge_rows, cols], size=max(1, round(5.0 / h)), mode="nearest"
-    )
+    profile_x, edge_y, profile_z = _medial_profile(z, plantar_mask, slope, xs, ys)
     rel = (profile_x - x_min) / length
     in_window = (rel >= ARCH_WINDOW[0]) & (rel <= ARCH_WINDOW[1]) & np.isfinite(profile_z)
-    k = int(np.argmax(np.where(in_window, profile_z, -np.inf)))
-    arch_height = float(profile_z[k])
-    apex = (float(profile_x[k]), float(ys[edge_rows[k]]))
+    arch_height = float(np.max(profile_z[in_window]))
+    in_arch = np.where(in_window, profile_z, -np.inf)
+    apex_x = _cap_vertex(profile_x, in_arch, max(1.0, APEX_TOP_FRACTION * arch_height))
+    apex = (apex_x, float(np.interp(apex_x, profile_x, edge_y)))
 
     # Contact region and the arch index (toes excluded).
     contact_mask = np.asarray(
@@ -224,6 +222,61 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
             profile_z_mm=profile_z,
         ),
     )
+
+
+def _medial_profile(
+    z: FloatArray, region: BoolArray, slope: FloatArray, xs: FloatArray, ys: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Stations x, medial edge y and height there, for every column the region covers.
+
+    The edge lies between the region's last cell and the next one out; it is placed where
+    the slope, interpolated linearly between the two cells, reaches 45 degrees, and the
+    height is interpolated to the same point. A 5 mm running mean along x keeps the raster
+    steps of the region's edge out of the profile.
+    """
+    h = ys[1] - ys[0]
+    cols = np.flatnonzero(region.any(axis=0))
+    rows = region.shape[0] - 1 - np.argmax(region[::-1, cols], axis=0)
+    nxt = np.minimum(rows + 1, region.shape[0] - 1)
+    limit = np.tan(np.radians(PLANTAR_MAX_SLOPE_DEG))
+    s0, s1 = slope[rows, cols], slope[nxt, cols]
+    z0, z1 = z[rows, cols], z[nxt, cols]
+    ok = np.isfinite(s1) & np.isfinite(z1) & (s1 > s0) & (nxt > rows)
+    t = np.zeros(len(cols))
+    t[ok] = np.clip((limit - s0[ok]) / (s1[ok] - s0[ok]), 0.0, 1.0)
+    edge_y = ys[rows] + t * h
+    edge_z = np.where(ok, z0 + t * (z1 - z0), z0)
+    window = max(1, round(5.0 / h))
+    return (
+        xs[cols],
+        ndimage.uniform_filter1d(edge_y, size=window, mode="nearest"),
+        ndimage.uniform_filter1d(edge_z, size=window, mode="nearest"),
+    )
+
+
+def _cap_vertex(x: FloatArray, v: FloatArray, depth: float) -> float:
+    """x of the top of a cap-shaped curve ``v(x)``: the vertex of a parabola fitted to it.
+
+    The cap is the contiguous run of stations around the maximum of ``v`` (NaN and -inf
+    excluded) within ``depth`` of it. A broad, flat top has no single highest station, and
+    its argmax wanders with noise; the fitted vertex does not. Falls back to the middle of
+    the run when the fit is not a cap.
+    """
+    vv = np.where(np.isfinite(v), v, -np.inf)
+    k = int(np.argmax(vv))
+    top = vv >= vv[k] - depth
+    lo = k
+    while lo > 0 and top[lo - 1]:
+        lo -= 1
+    hi = k
+    while hi < len(top) - 1 and top[hi + 1]:
+        hi += 1
+    xs, vs = x[lo : hi + 1], vv[lo : hi + 1]
+    if hi - lo >= 4:
+        a, b, _ = np.polyfit(xs - xs.mean(), vs, 2)
+        if a < 0:
+            return float(np.clip(xs.mean() - b / (2 * a), xs[0], xs[-1]))
+    return float(0.5 * (xs[0] + xs[-1]))
 
 
 def _arch_index(

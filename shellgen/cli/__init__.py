@@ -18,7 +18,7 @@ from shellgen.errors import ShellgenError
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = ("_analyze", "_profile", "_calibrate", "_validate")
+_COMMAND_MODULES = ("_analyze", "_profile", "_calibrate", "_build", "_validate")
 
 app = typer.Typer(
     name="shellgen",

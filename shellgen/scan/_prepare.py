@@ -416,7 +416,10 @@ def _refine_axis(p: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     fp = footprint(foot[:, :2], 1.0)
     cells = fp.cells()
     heel_y = cells[(cells[:, 0] - cells[:, 0].min()) < 0.2 * np.ptp(cells[:, 0])][:, 1].mean()
-    shift = np.array([-(cells[:, 0].min() - 0.5), -heel_y, 0.0])
+    # The rearmost heel point: the rearmost point of the foot itself (strays are outside
+    # the footprint), not a cell centre, so that x = 0 does not snap to the raster.
+    rear_x = float(foot[_in_mask(fp, foot[:, :2]), 0].min())
+    shift = np.array([-rear_x, -heel_y, 0.0])
     return p + shift, rot_total, shift
 
 

@@ -10,8 +10,6 @@ Specification (from the issues):
   than 0.5 mm;
 - the real scans have a plausible arch (3-30 mm);
 - the same scan gives identical results twice.
-
-Known failures are marked ``xfail(strict=True)`` with the measured deviation.
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ from scipy.spatial.transform import Rotation
 
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot, analyze
-from shellgen.scan import RawScan, Scan, prepare
+from shellgen.scan import Kind, RawScan, Scan, prepare
 from shellgen.synth import FootModel, SynthScan, Truth, synth_scan
 
 Synthetic = Callable[..., tuple[SynthScan, Scan, Foot]]
@@ -53,10 +51,6 @@ SYNTHETIC_CASES = [
     for kind in KINDS
     for seed in range(8)
 ]
-
-
-def xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(reason=reason, strict=True)
 
 
 def assert_arch_and_landmarks_match(foot: Foot, truth: Truth) -> None:
@@ -91,26 +85,21 @@ VARIANTS = {
     "narrow0.9": FootModel(width_scale=0.9),
     "wide1.1": FootModel(width_scale=1.1),
 }
-VARIANT_BUGS = {
-    ("plantar", "right", "arch8"): "BUG analyze: arch apex 12.8 mm off the truth (10 allowed)",
-    ("plantar", "right", "arch20"): "BUG analyze: arch height 2.0 mm under the truth (1.5 allowed)",
-}
 
 
 def _variant_case(kind: str, side: str, variant: str) -> object:
-    bug = VARIANT_BUGS.get((kind, side, variant))
-    marks = [xfail(bug)] if bug else []
-    return pytest.param(kind, side, variant, id=f"{variant}-{kind}-{side}", marks=marks)
+    return pytest.param(kind, side, variant, id=f"{variant}-{kind}-{side}")
 
 
-#: Every shape as a right foot of each kind, and as a left plantar scan (the cheapest).
+#: Every shape as a plantar scan of either side and a right impression; the two lengths
+#: also as a whole right foot (the slowest kind to prepare).
 VARIANT_CASES = [
     *(
         _variant_case(kind, side, variant)
         for variant in VARIANTS
-        for kind, side in [*((k, "right") for k in KINDS), ("plantar", "left")]
+        for kind, side in (("plantar", "right"), ("plantar", "left"), ("impression", "right"))
     ),
-    _variant_case("foot", "left", "290mm"),
+    *(_variant_case("foot", "right", variant) for variant in ("230mm", "290mm")),
 ]
 
 
@@ -163,13 +152,13 @@ def _arch_measures(foot: Foot) -> dict[str, float]:
     }
 
 
-def _points(kind: str) -> FloatArray:
+def _points(kind: Kind) -> FloatArray:
     """A synthetic scan in the truth's own frame (mm, unrotated)."""
-    return synth_scan(kind, rotation="none", seed=0).points  # type: ignore[arg-type]
+    return synth_scan(kind, rotation="none", seed=0).points
 
 
 @functools.cache
-def _analysed(to_raw: ToRaw, kind: str, transform: str | None) -> Foot:
+def _analysed(to_raw: ToRaw, kind: Kind, transform: str | None) -> Foot:
     """The same points analysed as they are (``transform`` None) or after ``transform``."""
     if transform is None:
         return analyze(prepare(to_raw(_points(kind), "base.xyz")))
@@ -177,7 +166,7 @@ def _analysed(to_raw: ToRaw, kind: str, transform: str | None) -> Foot:
     return analyze(prepare(to_raw(move(_points(kind)), f"{transform}.xyz"), units=units))
 
 
-def _feet(to_raw: ToRaw, kind: str, transform: str) -> tuple[Foot, Foot]:
+def _feet(to_raw: ToRaw, kind: Kind, transform: str) -> tuple[Foot, Foot]:
     return _analysed(to_raw, kind, None), _analysed(to_raw, kind, transform)
 
 
@@ -187,31 +176,24 @@ def _changes(before: dict[str, float], after: dict[str, float]) -> dict[str, flo
     return {k: d for k, d in diff.items() if d > INVARIANCE_TOL_MM}
 
 
-@pytest.mark.parametrize("transform", TRANSFORMS)
-@pytest.mark.parametrize("kind", KINDS)
+#: Every change for the quick kinds; the whole foot (slow to prepare) turned.
+INVARIANCE_CASES = [
+    *((kind, t) for kind in ("plantar", "impression") for t in TRANSFORMS),
+    ("foot", "rotated"),
+]
+
+
+@pytest.mark.parametrize(("kind", "transform"), INVARIANCE_CASES)
 def test_moving_rotating_or_rescaling_keeps_outline_measures(
-    to_raw: ToRaw, kind: str, transform: str
+    to_raw: ToRaw, kind: Kind, transform: str
 ) -> None:
     base, moved = _feet(to_raw, kind, transform)
     assert _changes(_outline_measures(base), _outline_measures(moved)) == {}
 
 
-ARCH_INVARIANCE_BUGS = {
-    ("foot", "rotated"): "BUG analyze: arch apex moves 2 mm when the input is rotated",
-    ("impression", "rotated"): "BUG analyze: arch apex moves 1 mm when the input is rotated",
-}
-
-
-def _arch_invariance_case(kind: str, transform: str) -> object:
-    bug = ARCH_INVARIANCE_BUGS.get((kind, transform))
-    return pytest.param(kind, transform, marks=[xfail(bug)] if bug else [])
-
-
-@pytest.mark.parametrize(
-    ("kind", "transform"), [_arch_invariance_case(k, t) for k in KINDS for t in TRANSFORMS]
-)
+@pytest.mark.parametrize(("kind", "transform"), INVARIANCE_CASES)
 def test_moving_rotating_or_rescaling_keeps_arch_measures(
-    to_raw: ToRaw, kind: str, transform: str
+    to_raw: ToRaw, kind: Kind, transform: str
 ) -> None:
     base, moved = _feet(to_raw, kind, transform)
     assert _changes(_arch_measures(base), _arch_measures(moved)) == {}
