@@ -18,7 +18,7 @@ from shellgen.scan import load, prepare
 from shellgen.shell import build
 from shellgen.validation import Report, validate
 
-__all__ = ["BuildResult", "analysis_json", "analyze_file", "build_file"]
+__all__ = ["BuildResult", "analysis_json", "analyze_file", "build_file", "build_foot"]
 
 
 def analyze_file(
@@ -97,6 +97,19 @@ class BuildResult:
     summary: dict[str, object]
 
 
+class _Clock:
+    """Wall-clock seconds per named stage, in the order the stages ran."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._last, 4)
+        self._last = now
+
+
 def build_file(
     scan_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -106,6 +119,7 @@ def build_file(
     formats: tuple[str, ...] = ("stl", "3mf"),
     force: bool = False,
     order_id: str | None = None,
+    stem: str | None = None,
     units: str | None = None,
     side: str = "auto",
     kind: str = "auto",
@@ -113,8 +127,8 @@ def build_file(
 ) -> BuildResult:
     """Scan file to validated shell files: ``<stem>.stl``, ``.3mf``, ``.json``, ``.png``.
 
-    The JSON report and the preview are always written; the geometry files only when the
-    shell passes validation, or when ``force`` is set.
+    ``stem`` defaults to the scan file's stem. The JSON report and the preview are always
+    written; the geometry files only when the shell passes validation, or with ``force``.
 
     Raises
     ------
@@ -123,34 +137,57 @@ def build_file(
     GeometryError
         The shell failed validation and ``force`` was not set (the report is written).
     """
-    timings: dict[str, float] = {}
-
-    def timed(name: str, start: float) -> float:
-        now = time.perf_counter()
-        timings[name] = round(now - start, 4)
-        return now
-
-    t = time.perf_counter()
+    clock = _Clock()
     raw = load(scan_path)
-    t = timed("load", t)
+    clock.lap("load")
     scan = prepare(raw, units=units, side=side, kind=kind, length_mm=length_mm)
-    t = timed("prepare", t)
+    clock.lap("prepare")
     foot = analyze(scan)
-    t = timed("analyze", t)
+    clock.lap("analyze")
+    return build_foot(
+        foot,
+        out_dir,
+        stem or Path(scan_path).stem,
+        profile=profile,
+        profile_sha256=profile_sha256,
+        formats=formats,
+        force=force,
+        order_id=order_id,
+        clock=clock,
+    )
+
+
+def build_foot(
+    foot: Foot,
+    out_dir: str | os.PathLike[str],
+    stem: str,
+    *,
+    profile: Profile,
+    profile_sha256: str,
+    formats: tuple[str, ...] = ("stl", "3mf"),
+    force: bool = False,
+    order_id: str | None = None,
+    clock: _Clock | None = None,
+) -> BuildResult:
+    """An analysed foot to validated shell files, as :func:`build_file` (no scan re-read).
+
+    Batch runs and the studio call this with a cached ``Foot`` for every profile change.
+    """
+    clock = clock or _Clock()
     spec = calibrate(foot, profile, order_id=order_id)
-    t = timed("calibrate", t)
+    clock.lap("calibrate")
     shell = build(foot, spec)
-    t = timed("build", t)
+    clock.lap("build")
     report = validate(shell, material=spec.material, foot_outline=foot.footprint)
-    t = timed("validate", t)
+    clock.lap("validate")
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stem = Path(scan_path).stem
+    scan_sha256 = foot.scan.source.sha256
     outputs: dict[str, Path] = {}
     if report.ok or force:
         metadata = {
-            "scan_sha256": raw.source.sha256,
+            "scan_sha256": scan_sha256,
             "profile_sha256": profile_sha256,
             "profile": profile.name,
             "shellgen_version": __version__,
@@ -160,21 +197,21 @@ def build_file(
             export_shell(shell, report, out, stem, formats=formats, force=force, metadata=metadata)
         )
     outputs["png"] = render_preview(shell, out / f"{stem}.png", plantar=foot.plantar)
-    timed("export", t)
+    clock.lap("export")
     outputs["json"] = out / f"{stem}.json"
     summary: dict[str, object] = {
         "analysis": analysis_json(foot),
         "spec": spec.as_json(),
         "validation": report.as_json(),
-        "inputs": {"scan_sha256": raw.source.sha256, "profile_sha256": profile_sha256},
+        "inputs": {"scan_sha256": scan_sha256, "profile_sha256": profile_sha256},
         "version": __version__,
         "outputs": {k: str(v) for k, v in sorted(outputs.items())},
-        "timings_s": timings,
+        "timings_s": clock.timings,
     }
     write_json(outputs["json"], summary)
     if not report.ok and not force:
         raise GeometryError(
-            f"{scan_path}: the shell failed validation ({', '.join(report.failed)}); "
+            f"{foot.scan.source.path}: the shell failed validation ({', '.join(report.failed)}); "
             f"no STL/3MF written; see {outputs['json']}, or use --force"
         )
     return BuildResult(report, outputs, summary)
