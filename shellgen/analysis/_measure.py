@@ -33,6 +33,10 @@ MTH1_WINDOW = (0.62, 0.82)
 MTH5_WINDOW = (0.55, 0.72)
 #: Contact this far (fraction of foot length) ahead of MTH1 counts as toes.
 TOE_CLIP = 0.12
+#: Running-mean window along x of the outline before its bulges are located (mm).
+BULGE_WINDOW_MM = 15.0
+#: Running-mean window along x of the medial edge's position and height (mm).
+EDGE_WINDOW_MM = 9.0
 #: The apex parabola is fitted to the profile's top within this fraction of its height.
 APEX_TOP_FRACTION = 0.15
 #: Contact area (mm^2) that heel and forefoot must each reach for a standing scan.
@@ -93,11 +97,19 @@ def _chords(poly: Polygon, xs: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _extreme_station(xs: FloatArray, ys: FloatArray, sign: float) -> tuple[float, float]:
-    """Mean x of the stations within 1 mm of the most extreme ``sign * y``, and that y."""
-    v = sign * ys
-    best = np.nanmax(v)
-    near = v >= best - 1.0
-    return float(np.mean(xs[near])), float(sign * best)
+    """Where the outline bulges furthest toward ``sign * y``, and the outline's y there.
+
+    The outline's ``y(x)`` is first averaged over ``BULGE_WINDOW_MM`` along x, so that the
+    station of a broad, shallow bulge (the ball's edges) does not wander with noise; the
+    station is the mean x of where the averaged curve is within 0.5 mm of its extreme.
+    """
+    step = float(xs[1] - xs[0]) if len(xs) > 1 else 1.0
+    smooth_v = ndimage.uniform_filter1d(
+        sign * ys, size=max(1, round(BULGE_WINDOW_MM / step)), mode="nearest"
+    )
+    near = smooth_v >= smooth_v.max() - 0.5
+    x = float(np.mean(xs[near]))
+    return x, float(np.interp(x, xs, ys))
 
 
 def _polygon(mask: BoolArray, field: HeightField) -> MultiPolygon:
@@ -231,8 +243,8 @@ def _medial_profile(
 
     The edge lies between the region's last cell and the next one out; it is placed where
     the slope, interpolated linearly between the two cells, reaches 45 degrees, and the
-    height is interpolated to the same point. A 5 mm running mean along x keeps the raster
-    steps of the region's edge out of the profile.
+    height is interpolated to the same point. A running mean along x (``EDGE_WINDOW_MM``)
+    keeps the raster steps of the region's edge out of the profile.
     """
     h = ys[1] - ys[0]
     cols = np.flatnonzero(region.any(axis=0))
@@ -246,7 +258,7 @@ def _medial_profile(
     t[ok] = np.clip((limit - s0[ok]) / (s1[ok] - s0[ok]), 0.0, 1.0)
     edge_y = ys[rows] + t * h
     edge_z = np.where(ok, z0 + t * (z1 - z0), z0)
-    window = max(1, round(5.0 / h))
+    window = max(1, round(EDGE_WINDOW_MM / h))
     return (
         xs[cols],
         ndimage.uniform_filter1d(edge_y, size=window, mode="nearest"),
