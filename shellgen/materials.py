@@ -34,6 +34,9 @@ class Material:
         Thinnest wall that may carry the foot's load, mm.
     process : str
         Printing process.
+    build_volume_mm : (3,) float
+        Build volume of a typical machine for the process (x, y, z), mm: HP MJF 5200
+        380 x 284 x 380, EOS P 396 SLS 340 x 340 x 600, Prusa MK4S FDM 250 x 210 x 220.
     """
 
     name: str
@@ -42,16 +45,21 @@ class Material:
     min_wall_mm: float
     min_loaded_wall_mm: float
     process: str
+    build_volume_mm: tuple[float, float, float]
 
+
+_MJF = (380.0, 284.0, 380.0)
+_SLS = (340.0, 340.0, 600.0)
+_FDM = (250.0, 210.0, 220.0)
 
 MATERIALS: Final = MappingProxyType(
     {
         m.name: m
         for m in (
-            Material("PA12-MJF", 1.8, 1.01, 1.0, 2.0, "MJF"),
-            Material("PA11-SLS", 1.6, 1.05, 1.0, 2.0, "SLS"),
-            Material("PP", 1.4, 0.90, 1.2, 2.0, "FDM"),
-            Material("TPU-95A", 0.05, 1.20, 1.2, 2.0, "FDM"),
+            Material("PA12-MJF", 1.8, 1.01, 1.0, 2.0, "MJF", _MJF),
+            Material("PA11-SLS", 1.6, 1.05, 1.0, 2.0, "SLS", _SLS),
+            Material("PP", 1.4, 0.90, 1.2, 2.0, "FDM", _FDM),
+            Material("TPU-95A", 0.05, 1.20, 1.2, 2.0, "FDM", _FDM),
         )
     }
 )

@@ -6,9 +6,10 @@ statistics are read first with ``--info`` (``open_edges``, ``facets_reversed``, 
 repair, or any warning or error line while slicing, is a warning here. A clean shell slices
 with none.
 
-The printer is PrusaSlicer's default FFF printer with the bed and height of
-:data:`shellgen.validation.BUILD_VOLUME_MM`, and a throw-away settings directory, so the
-result does not depend on the user's PrusaSlicer configuration.
+The printer is PrusaSlicer's default FFF printer with the bed and height given (by default
+:data:`DEFAULT_BED_MM`, a Prusa MK4S; pass the material's process machine for shells too long
+for it), and a throw-away settings directory, so the result does not depend on the user's
+PrusaSlicer configuration.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from pathlib import Path
 from typing import Final
 
 from shellgen.errors import ShellgenError
-from shellgen.validation import BUILD_VOLUME_MM
 
-__all__ = ["SliceResult", "find_slicer", "slice_check"]
+__all__ = ["DEFAULT_BED_MM", "SliceResult", "find_slicer", "slice_check"]
+
+#: Bed (x, y) and height of the default printer, mm.
+DEFAULT_BED_MM: Final = (250.0, 210.0, 220.0)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ def slice_check(
     path: str | os.PathLike[str],
     *,
     gcode_path: str | os.PathLike[str] | None = None,
+    bed_mm: tuple[float, float, float] = DEFAULT_BED_MM,
     timeout_s: float = 300.0,
 ) -> SliceResult:
     """Slice an STL or 3MF with PrusaSlicer and collect every warning.
@@ -93,6 +97,8 @@ def slice_check(
         The mesh file, millimetres.
     gcode_path : path-like, optional
         Where to write the G-code; default ``path`` with the suffix ``.gcode``.
+    bed_mm : (3,) float
+        Bed x, y and build height of the printer to slice for, mm.
     timeout_s : float
         Give up after this many seconds (a failed result, not an exception).
 
@@ -113,7 +119,7 @@ def slice_check(
         raise ShellgenError(f"cannot slice {str(mesh)!r}: no such file; check the path")
     out = Path(gcode_path) if gcode_path is not None else mesh.with_suffix(".gcode")
     out.unlink(missing_ok=True)
-    bed_x, bed_y, height = BUILD_VOLUME_MM
+    bed_x, bed_y, height = bed_mm
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="shellgen-prusa-") as datadir:
         common = [str(exe), "--datadir", datadir, "--loglevel", "2"]

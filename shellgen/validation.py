@@ -27,7 +27,6 @@ from shellgen._typing import BoolArray, FloatArray, IntArray
 from shellgen.materials import Material
 
 __all__ = [
-    "BUILD_VOLUME_MM",
     "OUTLINE_MARGIN_MM",
     "WALL_GRID_MM",
     "Check",
@@ -38,8 +37,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Default printer build volume (x, y, z), mm: a common desktop FDM bed; MJF is larger.
-BUILD_VOLUME_MM: Final = (250.0, 210.0, 210.0)
 
 #: Spacing of the (x, y) grid on which wall thickness is sampled, mm.
 WALL_GRID_MM: Final = 2.0
@@ -163,7 +160,7 @@ def validate(
     *,
     material: Material,
     foot_outline: Polygon | None = None,
-    build_volume_mm: tuple[float, float, float] = BUILD_VOLUME_MM,
+    build_volume_mm: tuple[float, float, float] | None = None,
 ) -> Report:
     """Check that a closed triangle mesh will print.
 
@@ -177,8 +174,9 @@ def validate(
     foot_outline : Polygon, optional
         The foot's outline seen from above (x, y), mm, same frame as ``mesh``; when given, the
         shell's footprint must lie inside it buffered by :data:`OUTLINE_MARGIN_MM`.
-    build_volume_mm : (3,) float
-        Printer build volume (x, y, z), mm; the part may be turned about z to fit.
+    build_volume_mm : (3,) float, optional
+        Printer build volume (x, y, z), mm; the part may be turned about z to fit. The
+        material's process machine (``material.build_volume_mm``) when None.
 
     Returns
     -------
@@ -223,7 +221,7 @@ def validate(
         _min_wall_check(
             vertices, faces, merged, merged_faces, cross, area_mm2, material.min_wall_mm
         ),
-        _build_volume_check(triangles, build_volume_mm),
+        _build_volume_check(triangles, build_volume_mm or material.build_volume_mm),
         *_volume_checks(signed_volume_mm3, boundary == 0, material),
     ]
     if foot_outline is not None:

@@ -56,7 +56,8 @@ def test_a_clean_box_passes_every_check_with_its_true_measures() -> None:
     assert report["min_wall_mm"].limit == PA12.min_wall_mm
     assert report["volume_cm3"].value == pytest.approx(20.0)
     assert report["mass_g"].value == pytest.approx(20.0 * PA12.density_g_cm3)
-    assert report["build_volume"].value == pytest.approx(100.0 - 250.0)  # the x margin
+    # The largest excess over PA12's machine (an MJF 5200, 380 x 284 x 380 mm): across y.
+    assert report["build_volume"].value == pytest.approx(50.0 - 284.0)
 
 
 def test_a_rounded_slab_is_a_prism_whose_volume_is_outline_area_times_thickness() -> None:
@@ -232,7 +233,9 @@ def test_a_clean_shell_like_mesh_has_no_self_intersections() -> None:
 def test_build_volume_reports_the_largest_excess_over_the_bed(
     size_mm: tuple[float, float, float], excess_mm: float, ok: bool
 ) -> None:
-    check = validate(trimesh.creation.box(size_mm), material=PA12)["build_volume"]
+    bed = (250.0, 210.0, 210.0)
+    box_ = trimesh.creation.box(size_mm)
+    check = validate(box_, material=PA12, build_volume_mm=bed)["build_volume"]
 
     assert check.value == pytest.approx(excess_mm)
     assert check.ok is ok
@@ -286,3 +289,10 @@ def test_a_report_is_ok_only_when_no_check_failed() -> None:
     assert not report.ok
     with pytest.raises(KeyError):
         report["no_such_check"]
+
+
+def test_the_build_volume_is_the_materials_process_machine() -> None:
+    # A 300 mm full-length shell fits an MJF 5200 (380 mm) but not a Prusa MK4S (250 mm).
+    plate = trimesh.creation.box((300.0, 100.0, 10.0))
+    assert validate(plate, material=material("PA12-MJF"))["build_volume"].ok
+    assert not validate(plate, material=material("PP"))["build_volume"].ok

@@ -78,11 +78,15 @@ def test_a_left_foot_gives_a_left_shell(tmp_path: Path) -> None:
 def test_a_failed_validation_exits_3_with_the_report_but_no_geometry(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # heavy_duty is full length: 274 mm does not fit the 250 mm build volume.
-    code = main(["build", str(PLANTAR), "-p", "heavy_duty", "-o", str(tmp_path), "--order", "H1"])
+    # A full-length PP shell of this 274 mm foot does not fit the FDM printer's 250 mm bed.
+    shipped = (SCANS.parent / "profiles" / "heavy_duty.toml").read_text()
+    profile = tmp_path / "full_pp.toml"
+    profile.write_text(shipped.replace('material = "PA12-MJF"', 'material = "PP"'))
+    out = tmp_path / "out"
+    code = main(["build", str(PLANTAR), "-p", str(profile), "-o", str(out), "--order", "H1"])
     assert code == 3
     assert "build_volume" in capsys.readouterr().err
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".png"]
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".png"]
 
 
 @pytest.mark.parametrize(
