@@ -78,8 +78,11 @@ FLANGE_END_BEHIND_MTH_MM = (60.0, 20.0)
 ARCH_RISE = (0.10, 0.30)
 #: ...and falling from this fraction (or 20 mm before the MTH line) to the MTH line.
 ARCH_FALL_START = 0.65
-#: The rearfoot post spans the heel seat up to this fraction of foot length.
+#: The rearfoot post spans the heel seat up to this fraction of foot length...
 POST_END = 0.30
+#: ...where the sole stands at most this high above the seat (mm): an arch rising inside
+#: the seat is carried by a plate, not a solid block.
+SEAT_CONTACT_MM = 3.0
 #: Bevel at the front of the rearfoot post: rise a * u + b * u**2 (mm) at u mm ahead of
 #: ``POST_END``: about 22 degrees at first, 60 degrees 25 mm ahead.
 POST_BEVEL = (0.4, 0.032)
@@ -864,13 +867,17 @@ class _Surfaces:
 
         The rearfoot post plane ``tan(angle) * (y_ref - y)`` (0 at the seat's medial edge,
         lateral side raised for a varus post) on the heel seat, rising beyond it (at 45 degrees
-        toward the rim, and by the ``POST_BEVEL`` ahead of ``POST_END``) so that the cup walls
-        and the midfoot stay plates.
+        toward the rim, by the ``POST_BEVEL`` ahead of ``POST_END``, and with the sole where it
+        lifts more than ``SEAT_CONTACT_MM`` off the seat) so that the cup walls, an arch that
+        starts early and the midfoot stay plates.
         """
         base = self.post_tan * (self.post_ref_y - y)
         ahead = np.maximum(x - self.post_end_x, 0.0)
-        ramp = np.maximum(CUP_FADE_MM - rim_mm, 0.0) + ahead * (
-            POST_BEVEL[0] + POST_BEVEL[1] * ahead
+        lifted = np.maximum(self.support.at(x, y) - SEAT_CONTACT_MM, 0.0)
+        ramp = (
+            np.maximum(CUP_FADE_MM - rim_mm, 0.0)
+            + ahead * (POST_BEVEL[0] + POST_BEVEL[1] * ahead)
+            + lifted
         )
         return np.asarray(np.maximum(base, 0.0) + ramp)
 
