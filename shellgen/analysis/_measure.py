@@ -35,8 +35,10 @@ MTH5_WINDOW = (0.55, 0.72)
 TOE_CLIP = 0.12
 #: Running-mean window along x of the outline before its bulges are located (mm).
 BULGE_WINDOW_MM = 15.0
-#: Running-mean window along x of the medial edge's position and height (mm).
+#: Running-mean windows along x of the medial edge's height and of its position (mm): the
+#: edge's y changes slowly along the arch, and a cell's step in it is noise.
 EDGE_WINDOW_MM = 9.0
+EDGE_Y_WINDOW_MM = 21.0
 #: The apex parabola is fitted to the profile's top within this fraction of its height.
 APEX_TOP_FRACTION = 0.15
 #: Contact area (mm^2) that heel and forefoot must each reach for a standing scan.
@@ -259,9 +261,10 @@ def _medial_profile(
     edge_y = ys[rows] + t * h
     edge_z = np.where(ok, z0 + t * (z1 - z0), z0)
     window = max(1, round(EDGE_WINDOW_MM / h))
+    y_window = max(1, round(EDGE_Y_WINDOW_MM / h))
     return (
         xs[cols],
-        ndimage.uniform_filter1d(edge_y, size=window, mode="nearest"),
+        ndimage.uniform_filter1d(edge_y, size=y_window, mode="nearest"),
         ndimage.uniform_filter1d(edge_z, size=window, mode="nearest"),
     )
 
