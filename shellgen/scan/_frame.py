@@ -64,12 +64,14 @@ def voxel_representatives(points: FloatArray, size: float) -> IntArray:
 
 def basis_from_up(up: FloatArray) -> FloatArray:
     """(3, 3) rows u, v, up: a right-handed orthonormal basis with ``up`` as third row."""
-    up = up / np.linalg.norm(up)
-    helper = np.array([1.0, 0.0, 0.0]) if abs(up[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    u = np.cross(helper, up)
-    u /= np.linalg.norm(u)
-    v = np.cross(up, u)
-    return np.vstack([u, v, up])
+    x, y, z = (float(c) for c in up / np.linalg.norm(up))
+    # u = helper x up with helper = e_x, or e_y when up is near e_x (written out: this runs
+    # for every direction of the support search, where np.cross's overhead dominated).
+    u = (0.0, -z, y) if abs(x) < 0.9 else (z, 0.0, -x)
+    n = (u[0] ** 2 + u[1] ** 2 + u[2] ** 2) ** 0.5
+    u = (u[0] / n, u[1] / n, u[2] / n)
+    v = (y * u[2] - z * u[1], z * u[0] - x * u[2], x * u[1] - y * u[0])
+    return np.array([u, v, (x, y, z)])
 
 
 def lowest_per_cell(
@@ -128,9 +130,9 @@ def best_up_raw(points: FloatArray, extent: float) -> FloatArray:
     """The upward direction of a foot standing on its sole (scale-free search).
 
     A thin sheet (a plantar surface) is oriented by its normal. Anything else is searched:
-    800 directions over the sphere are scored by :func:`_support_fraction` with a generous
-    tolerance, and the best refined on two finer cones with tighter ones. Tolerances are
-    fractions of ``extent``.
+    600 directions over the sphere are scored by :func:`_support_fraction` with a generous
+    tolerance on a 4 000-point sample, and the best four refined on two finer cones with
+    tighter tolerances on all the points. Tolerances are fractions of ``extent``.
     """
     cell, tau = extent / 60.0, extent / 35.0
     centred = points - points.mean(axis=0)
@@ -140,10 +142,11 @@ def best_up_raw(points: FloatArray, extent: float) -> FloatArray:
         return max((vt[2], -vt[2]), key=lambda d: _support_fraction(points, d, cell, tau))
     # Coarse: a generous tolerance keeps the score high within ~10 degrees of the truth,
     # so the sampled directions cannot step over it; then two finer cones.
-    dirs = _fibonacci_sphere(800)
-    scores = np.array([_support_fraction(points, d, cell, extent / 12.0) for d in dirs])
+    coarse = points[:: max(1, len(points) // 4000)]
+    dirs = _fibonacci_sphere(600)
+    scores = np.array([_support_fraction(coarse, d, cell, extent / 12.0) for d in dirs])
     candidates = dirs[np.argsort(scores)[::-1][:4]]
-    for half_angle_deg, n, tol in ((10.0, 150, tau), (3.0, 60, extent / 60.0)):
+    for half_angle_deg, n, tol in ((10.0, 100, tau), (3.0, 40, extent / 60.0)):
         refined = []
         for d in candidates:
             cone = _cap(d, half_angle_deg, n)
