@@ -20,28 +20,22 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import shapely
+from _scans import BALL_WIDTH_TOL, KINDS, LENGTH_TOL, RealScan, Synthetic, ToRaw
 from scipy.spatial.transform import Rotation
 
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot, analyze
-from shellgen.scan import Kind, RawScan, Scan, prepare
-from shellgen.synth import FootModel, SynthScan, Truth, synth_scan
-
-Synthetic = Callable[..., tuple[SynthScan, Scan, Foot]]
-ToRaw = Callable[..., RawScan]
-RealScan = Callable[[str], tuple[Scan, Foot]]
+from shellgen.scan import Kind, prepare
+from shellgen.synth import FootModel, Truth, synth_scan
 
 #: Tolerances of the acceptance criteria.
 ARCH_HEIGHT_TOL_MM = 1.5
 APEX_TOL_MM = 10.0
 ARCH_INDEX_TOL = 0.02
 LANDMARK_TOL_MM = 8.0
-LENGTH_TOL = 0.015
-BALL_WIDTH_TOL = 0.04
 INVARIANCE_TOL_MM = 0.5
 REAL_ARCH_HEIGHT_MM = (3.0, 30.0)
 
-KINDS = ("foot", "plantar", "impression")
 #: Each seed of a kind gets the next (side, units), as in tests/scan/test_prepare.py (whose
 #: cases these are, so that the session cache prepares each scan once per worker).
 SIDE_UNITS = [(side, units) for units in ("mm", "cm", "m", "in") for side in ("right", "left")]

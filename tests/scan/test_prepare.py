@@ -22,27 +22,21 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _scans import BALL_WIDTH_TOL, KINDS, LENGTH_TOL, RealScan, Synthetic, ToRaw
 from scipy.spatial.transform import Rotation
 
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot, analyze
 from shellgen.errors import ScanError
 from shellgen.limits import MIN_POINTS, UNIT_TO_MM
-from shellgen.scan import Kind, RawScan, Scan, Units, prepare
-from shellgen.synth import SynthScan, Truth, synth_scan
-
-Synthetic = Callable[..., tuple[SynthScan, Scan, Foot]]
-ToRaw = Callable[..., RawScan]
-RealScan = Callable[[str], tuple[Scan, Foot]]
+from shellgen.scan import Kind, Scan, Units, prepare
+from shellgen.synth import Truth, synth_scan
 
 #: Tolerances of the acceptance criteria.
-LENGTH_TOL = 0.015
-BALL_WIDTH_TOL = 0.04
 AXIS_TOL_DEG = 3.0
 REAL_LENGTH_TOL = 0.02
 IDEMPOTENCE_TOL_MM = 0.5
 
-KINDS = ("foot", "plantar", "impression")
 #: Each seed of a kind gets the next (side, units): eight seeds cover every combination.
 SIDE_UNITS = [(side, units) for units in ("mm", "cm", "m", "in") for side in ("right", "left")]
 
