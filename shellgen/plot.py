@@ -42,11 +42,13 @@ def analysis_figure(foot: Foot) -> Figure:
     fig, (ax, ax2) = plt.subplots(
         1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.55, 1.0]}, layout="constrained"
     )
-    ys = f.ys_mm * mirror
+    # Mirroring a left foot back flips the rows, so y still increases upward.
+    z_rows = f.z_mm if mirror > 0 else f.z_mm[::-1]
+    ys = np.sort(f.ys_mm * mirror)
     extent = (f.xs_mm[0], f.xs_mm[-1], ys[0], ys[-1])
     vmax = max(15.0, float(np.nanpercentile(f.z_mm, 98)))
     im = ax.imshow(
-        f.z_mm,
+        z_rows,
         origin="lower",
         extent=extent,
         cmap="viridis",
@@ -80,10 +82,11 @@ def analysis_figure(foot: Foot) -> Figure:
         )
     ax.set_aspect("equal")
     ax.set_xlabel("x along the foot axis (mm)")
+    # Read bottom to top: a right foot's medial side is up (+y), a left foot's down.
     ax.set_ylabel(
-        ("medial" if mirror > 0 else "lateral")
+        ("lateral" if mirror > 0 else "medial")
         + "  ←  y (mm)  →  "
-        + ("lateral" if mirror > 0 else "medial")
+        + ("medial" if mirror > 0 else "lateral")
     )
     src = os.path.basename(foot.scan.source.path)
     ax.set_title(
@@ -98,8 +101,10 @@ def analysis_figure(foot: Foot) -> Figure:
             plt.Line2D([], [], color="tab:red", label="contact"),
             plt.Line2D([], [], color="tab:orange", label="ball line"),
         ],
-        loc="lower right",
-        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncol=4,
+        fontsize=8,
         facecolor="0.85",
     )
 
