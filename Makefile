@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages that the Python wheels need at run time (open3d loads libusb).
 SYSTEM_LIBS := libusb-1.0-0 libgomp1
-# The real slicer the tests slice exported shells with.
-TEST_TOOLS := prusa-slicer
+# The real slicer the tests slice exported shells with; poppler renders design sheets;
+# the studio's browser test drives Debian's chromium.
+TEST_TOOLS := prusa-slicer poppler-utils chromium
 DEMO_SCAN := scans/myfeet_left_foot_m.stl
 
 .PHONY: demo test lint typecheck pytest bench sysdeps testtools clean

@@ -15,7 +15,7 @@ import logging
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final
 
@@ -36,6 +36,7 @@ __all__ = [
     "mirror_to_side",
     "read_mesh",
     "write_3mf",
+    "write_3mf_objects",
     "write_json",
     "write_stl",
 ]
@@ -215,10 +216,44 @@ def write_3mf(
     Path
         ``path``.
     """
+    return write_3mf_objects(path, [(name, vertices, faces)], metadata=metadata)
+
+
+def write_3mf_objects(
+    path: str | os.PathLike[str],
+    objects: Sequence[tuple[str, ArrayLike, ArrayLike]],
+    *,
+    metadata: Mapping[str, str],
+) -> Path:
+    """Write several named objects into one core 3MF package (a build plate), atomically.
+
+    Each object is one build item, placed where its vertices are (no item transform), so a
+    slicer shows the parts exactly as arranged.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination file.
+    objects : sequence of (str, (n, 3) float, (m, 3) int)
+        Name, vertex positions (mm) and triangles (counter-clockwise seen from outside) of
+        each object, written in this order with ids 1, 2, ...
+    metadata : Mapping[str, str]
+        Model metadata, as for :func:`write_3mf`.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     model = _model_xml(
-        np.asarray(vertices, dtype=np.float64).reshape(-1, 3),
-        np.asarray(faces, dtype=np.int64).reshape(-1, 3),
-        name,
+        [
+            (
+                name,
+                np.asarray(vertices, dtype=np.float64).reshape(-1, 3),
+                np.asarray(faces, dtype=np.int64).reshape(-1, 3),
+            )
+            for name, vertices, faces in objects
+        ],
         metadata,
     )
     entries = {
@@ -237,7 +272,7 @@ def write_3mf(
 
 
 def _model_xml(
-    vertices: FloatArray, faces: IntArray, name: str, metadata: Mapping[str, str]
+    objects: Sequence[tuple[str, FloatArray, IntArray]], metadata: Mapping[str, str]
 ) -> str:
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -249,27 +284,21 @@ def _model_xml(
         lines.append(
             f' <metadata name="{_xml_escape(qualified)}">{_xml_escape(metadata[key])}</metadata>'
         )
-    lines += [
-        " <resources>",
-        f'  <object id="1" name="{_xml_escape(name)}" type="model">',
-        "   <mesh>",
-        "    <vertices>",
-    ]
-    rounded = (np.round(vertices, 5) + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
-    lines += [f'     <vertex x="{x:.5f}" y="{y:.5f}" z="{z:.5f}"/>' for x, y, z in rounded]
-    lines += ["    </vertices>", "    <triangles>"]
-    lines += [f'     <triangle v1="{a}" v2="{b}" v3="{c}"/>' for a, b, c in faces.tolist()]
-    lines += [
-        "    </triangles>",
-        "   </mesh>",
-        "  </object>",
-        " </resources>",
-        " <build>",
-        '  <item objectid="1"/>',
-        " </build>",
-        "</model>",
-        "",
-    ]
+    lines.append(" <resources>")
+    for object_id, (name, vertices, faces) in enumerate(objects, start=1):
+        lines += [
+            f'  <object id="{object_id}" name="{_xml_escape(name)}" type="model">',
+            "   <mesh>",
+            "    <vertices>",
+        ]
+        rounded = (np.round(vertices, 5) + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
+        lines += [f'     <vertex x="{x:.5f}" y="{y:.5f}" z="{z:.5f}"/>' for x, y, z in rounded]
+        lines += ["    </vertices>", "    <triangles>"]
+        lines += [f'     <triangle v1="{a}" v2="{b}" v3="{c}"/>' for a, b, c in faces.tolist()]
+        lines += ["    </triangles>", "   </mesh>", "  </object>"]
+    lines += [" </resources>", " <build>"]
+    lines += [f'  <item objectid="{i}"/>' for i in range(1, len(objects) + 1)]
+    lines += [" </build>", "</model>", ""]
     return "\n".join(lines)
 
 

@@ -18,7 +18,15 @@ from shellgen.errors import ShellgenError
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = ("_analyze", "_profile", "_calibrate", "_build", "_validate")
+_COMMAND_MODULES = (
+    "_analyze",
+    "_profile",
+    "_calibrate",
+    "_build",
+    "_validate",
+    "_batch",
+    "_plate",
+)
 
 app = typer.Typer(
     name="shellgen",

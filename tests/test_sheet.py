@@ -1,0 +1,159 @@
+"""``shellgen.sheet``: one A4 page per shell, saying what its report says, the same bytes twice."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+from shellgen.pipeline import analyze_file, build_foot
+from shellgen.profile import load_profile, profile_path, with_fields
+from shellgen.sheet import SheetPage, _format, _squeeze_white, write_design_sheet
+from shellgen.synth import synth_scan, write_ply
+
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+    reason="poppler-utils (pdftotext, pdftoppm) is not installed",
+)
+
+#: Colours of the status badge (``sheet._OK`` and ``sheet._FAIL``), 0-1 RGB.
+GREEN = np.array([0x1A, 0x7F, 0x37]) / 255.0
+RED = np.array([0xC6, 0x28, 0x28]) / 255.0
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> SheetPage:
+    """A built left shell of a synthetic plantar scan, for an 82.5 kg runner."""
+    folder = tmp_path_factory.mktemp("sheet")
+    write_ply(
+        folder / "scan.ply", synth_scan("plantar", side="left", seed=5, spacing_mm=2.0).points
+    )
+    foot = analyze_file(folder / "scan.ply")
+    profile = with_fields(load_profile(profile_path("standard")), bodyweight_kg="82.5")
+    built = build_foot(
+        foot, folder, "A7-L", profile=profile, profile_sha256="f" * 64, order_id="A7"
+    )
+    return SheetPage(
+        "A7",
+        "A7-L",
+        foot,
+        built.summary,
+        built.outputs["png"],
+        profile,
+        (("bodyweight_kg", "82.5"),),
+    )
+
+
+@pytest.fixture(scope="module")
+def failed_page(page: SheetPage) -> SheetPage:
+    """The same shell, its report saying that the minimum wall check failed."""
+    report = copy.deepcopy(dict(page.report))
+    report["validation"]["ok"] = False
+    wall = next(c for c in report["validation"]["checks"] if c["name"] == "min_wall_mm")
+    wall.update(ok=False, value=0.7)
+    return SheetPage(page.order_id, "A7-R", page.foot, report, page.preview_png, page.profile)
+
+
+@pytest.fixture(scope="module")
+def sheet(
+    page: SheetPage, failed_page: SheetPage, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    return write_design_sheet(tmp_path_factory.mktemp("pdf") / "A7.pdf", [page, failed_page])
+
+
+def test_one_a4_page_per_shell(sheet: Path) -> None:
+    data = sheet.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    boxes = re.findall(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", data)) == 2
+    for width, height in boxes:
+        assert (float(width), float(height)) == pytest.approx((595.44, 841.68))  # 210 x 297 mm
+
+
+def test_the_same_pages_give_the_same_bytes_without_a_time_stamp(
+    page: SheetPage, sheet: Path, failed_page: SheetPage, tmp_path: Path
+) -> None:
+    again = write_design_sheet(tmp_path / "again.pdf", [page, failed_page])
+    assert again.read_bytes() == sheet.read_bytes()
+    assert b"/CreationDate" not in sheet.read_bytes()
+
+
+@needs_poppler
+def test_a_page_says_what_the_report_says(page: SheetPage, sheet: Path) -> None:
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-f", "1", "-l", "1", str(sheet), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    spec = page.report["spec"]
+    assert isinstance(spec, dict)
+    thickness = spec["thickness_mm"]["value"]
+    assert "Orthotic shell A7-L" in text and "✓ VALID" in text
+    assert "left foot" in text and "scan.ply" in text
+    assert "82.5 kg" in text and "bodyweight_kg = 82.5" in text  # prescription and override
+    assert re.search(rf"thickness\s+{thickness:.2f} mm\s+calibrated\s+thickness_by_weight", text)
+    for name in ("watertight", "min wall mm", "self intersections", "inside outline"):
+        assert name in text
+    assert "Thickness: thickness_by_weight(McCormick 2013): 82.5 kg" in text  # the full rule
+
+
+@needs_poppler
+def test_the_status_badge_is_green_for_a_valid_shell_and_red_for_a_failed_one(
+    sheet: Path, tmp_path: Path
+) -> None:
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(sheet), str(tmp_path / "p")], check=True)
+    for png, colour, other in (("p-1.png", GREEN, RED), ("p-2.png", RED, GREEN)):
+        image = mpimg.imread(tmp_path / png)[..., :3]
+        corner = image[: image.shape[0] // 12, image.shape[1] * 2 // 3 :]  # top right
+        assert _pixels_near(corner, colour) > 200 and _pixels_near(corner, other) == 0
+
+
+def _pixels_near(image: np.ndarray, colour: np.ndarray) -> int:
+    return int((np.abs(image - colour).max(axis=2) < 0.08).sum())
+
+
+@needs_poppler
+def test_a_failed_page_names_the_failed_check(failed_page: SheetPage, tmp_path: Path) -> None:
+    path = write_design_sheet(tmp_path / "f.pdf", [failed_page])
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "✗ FAILED: min_wall_mm" in text
+
+
+def test_blank_bands_are_cut_to_the_kept_width() -> None:
+    image = np.ones((100, 60, 3))
+    image[10:20, 5:15] = 0.0  # ink
+    image[70:75, 40:50] = 0.0  # ink, 50 blank rows below the first and 25 columns right
+    out = _squeeze_white(image, keep_px=8)
+    # rows: 4 blank above + 10 ink + 8 blank between + 5 ink + 4 blank below
+    # columns: 4 + 10 ink + 8 blank between + 10 ink + 4
+    assert out.shape == (31, 36, 3)
+    assert (out < 0.5).any(axis=2).sum() == 10 * 10 + 5 * 10
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (3.732, "mm", "3.73 mm"),
+        (12.4574, "mm", "12.5 mm"),
+        (-191.2, "mm", "-191 mm"),
+        (2.0, "mm", "2 mm"),
+        (1.6, "deg", "1.60°"),
+        (4, "1", "4"),
+        (None, "mm", "—"),
+        ("PA12-MJF", "", "PA12-MJF"),
+        (58.85, "cm3", "58.9 cm³"),
+    ],
+)
+def test_numbers_are_shown_to_three_figures_with_their_unit(
+    value: object, unit: str, text: str
+) -> None:
+    assert _format(value, unit) == text
