@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "_validate",
     "_batch",
     "_plate",
+    "_studio",
 )
 
 app = typer.Typer(

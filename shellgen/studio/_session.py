@@ -1,0 +1,155 @@
+"""A studio session: one analysed foot, cached, and the shell built for the current profile.
+
+Analysing a scan takes a second or two; calibrating and building from the analysed
+:class:`~shellgen.analysis.Foot` takes tens of milliseconds. A :class:`Session` keeps the
+foot, so every profile change is :func:`revise`: calibrate and build again, never reload.
+Validation (a few hundred milliseconds) is separate (:func:`check`), so that a view can show
+the new shell first and its report when it is ready.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import tomli_w
+
+from shellgen.analysis import Foot
+from shellgen.calibration import calibrate
+from shellgen.pipeline import BuildResult, build_foot
+from shellgen.profile import Profile
+from shellgen.shell import Shell, build
+from shellgen.spec import ShellSpec
+from shellgen.studio._workspace import Workspace
+from shellgen.validation import Report, validate
+
+__all__ = ["Session", "check", "export", "profile_toml", "revise", "shell_volume_mm3", "start"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Session:
+    """The analysed foot, the profile, and the shell built from them.
+
+    Attributes
+    ----------
+    foot : Foot
+        The analysed scan (foot frame of a right foot, mm), cached for every change.
+    scan_name : str
+        The scan's name in the workspace; its stem names exported files.
+    profile : Profile
+        The profile the shell was built from.
+    spec : ShellSpec
+        ``calibrate(foot, profile)``.
+    shell : Shell
+        ``build(foot, spec)``.
+    build_ms : float
+        Wall-clock time of calibrate and build, ms.
+    """
+
+    foot: Foot
+    scan_name: str
+    profile: Profile
+    spec: ShellSpec
+    shell: Shell
+    build_ms: float
+
+    @property
+    def stem(self) -> str:
+        """File stem of exported files: the scan's, as ``shellgen build`` names them."""
+        return Path(self.scan_name).stem
+
+    @cached_property
+    def volume_cm3(self) -> float:
+        """Volume of the shell, cm^3 (divergence theorem over its closed surface)."""
+        return shell_volume_mm3(self.shell) / 1000.0
+
+    @property
+    def mass_g(self) -> float:
+        """Mass of the printed shell, g: volume times the material's density."""
+        return self.volume_cm3 * self.spec.material.density_g_cm3
+
+
+def shell_volume_mm3(shell: Shell) -> float:
+    """Signed volume enclosed by the shell's triangles, mm^3 (positive when wound outward)."""
+    tri = shell.vertices[shell.faces]
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    return float(np.einsum("ij,ij->", tri[:, 0], cross) / 6.0)
+
+
+def start(foot: Foot, profile: Profile, scan_name: str) -> Session:
+    """Calibrate and build the first shell for an analysed foot.
+
+    Parameters
+    ----------
+    foot : Foot
+        The analysed scan.
+    profile : Profile
+        The profile to build with.
+    scan_name : str
+        The scan's name in the workspace.
+
+    Raises
+    ------
+    ProfileError
+        If an override breaks a hard limit.
+    GeometryError, ScanError
+        If no shell can be built for this foot and profile.
+    """
+    t0 = time.perf_counter()
+    spec = calibrate(foot, profile)
+    shell = build(foot, spec)
+    build_ms = 1000.0 * (time.perf_counter() - t0)
+    logger.debug("built %s with %r in %.0f ms", scan_name, profile.name, build_ms)
+    return Session(foot, scan_name, profile, spec, shell, build_ms)
+
+
+def revise(session: Session, profile: Profile) -> Session:
+    """The session with a changed profile: calibrate and build again from the cached foot.
+
+    Raises
+    ------
+    ProfileError, GeometryError
+        As :func:`start`; ``session`` itself is unchanged.
+    """
+    return start(session.foot, profile, session.scan_name)
+
+
+def check(session: Session) -> Report:
+    """Validate the session's shell as ``shellgen build`` does (material, foot outline)."""
+    return validate(
+        session.shell, material=session.spec.material, foot_outline=session.foot.footprint
+    )
+
+
+def profile_toml(profile: Profile) -> str:
+    """The TOML text :func:`shellgen.profile.save_profile` writes for ``profile``."""
+    return tomli_w.dumps(profile.model_dump(exclude_unset=True, exclude_none=True))
+
+
+def export(session: Session, workspace: Workspace) -> BuildResult:
+    """Write the session's shell into ``output/`` exactly as ``shellgen build`` would.
+
+    ``<stem>.stl``, ``.3mf`` (when the shell passes validation), ``.json`` and ``.png``, where
+    ``<stem>`` is the scan's stem; the report's ``profile_sha256`` is that of the profile as
+    :func:`profile_toml` (and so ``save_profile``) writes it.
+
+    Raises
+    ------
+    GeometryError
+        If the shell failed validation (the JSON report and the preview are written).
+    """
+    profile_sha256 = hashlib.sha256(profile_toml(session.profile).encode("utf-8")).hexdigest()
+    return build_foot(
+        session.foot,
+        workspace.output_dir(),
+        session.stem,
+        profile=session.profile,
+        profile_sha256=profile_sha256,
+    )

@@ -1,0 +1,145 @@
+"""What the browser is sent: meshes on the patient's side, numbers, a chart, check results."""
+
+from __future__ import annotations
+
+import base64
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from feet import synthetic_foot
+from numpy.typing import NDArray
+
+from shellgen.profile import load_profile, profile_path
+from shellgen.studio import Session, apply, check, start
+from shellgen.studio._view import (
+    arch_chart_svg,
+    camera,
+    encode_array,
+    key_numbers,
+    plantar_mesh,
+    report_rows,
+    report_summary,
+    scan_cloud,
+    shell_arrays,
+)
+from shellgen.validation import Check, Report
+
+
+def decode(encoded: object) -> NDArray[np.generic]:
+    assert isinstance(encoded, dict)
+    raw = base64.b64decode(encoded["bvals"])
+    values = np.frombuffer(raw, dtype=encoded["dtype"])
+    assert list(values.shape) == encoded["shape"]
+    return values
+
+
+@pytest.fixture(scope="module", params=["right", "left"])
+def session(request: pytest.FixtureRequest) -> Session:
+    profile = apply(load_profile(profile_path("standard")), "override.thickness_mm", 3.5)
+    return start(synthetic_foot(side=request.param), profile, "scans/s.xyz")
+
+
+def test_an_array_round_trips_through_its_encoding() -> None:
+    values = np.array([[1.5, -2.25, 3.0], [4.0, 5.0, 6.125]])
+    assert np.array_equal(decode(encode_array(values, "float32")), values.ravel())
+    assert decode(encode_array([3, 0, 1, 2], "uint16")).tolist() == [3, 0, 1, 2]
+
+
+def test_the_shell_is_sent_on_the_patients_side(session: Session) -> None:
+    arrays = shell_arrays(session)
+    points = decode(arrays["points"]).reshape(-1, 3)
+    shell = session.shell
+    mirror = -1.0 if shell.side == "left" else 1.0
+    assert np.allclose(points, shell.vertices * [1.0, mirror, 1.0], atol=1e-4)
+    cells = decode(arrays["polys"]).reshape(-1, 4)
+    assert (cells[:, 0] == 3).all() and len(cells) == len(shell.faces)
+    # mirrored triangles are reversed, so that the normals still point out
+    signed = np.einsum(
+        "ij,ij->",
+        points[cells[:, 1]],
+        np.cross(
+            points[cells[:, 2]] - points[cells[:, 1]], points[cells[:, 3]] - points[cells[:, 1]]
+        ),
+    )
+    assert signed / 6000.0 == pytest.approx(session.volume_cm3, rel=1e-4)
+    assert np.allclose(decode(arrays["thickness"]), shell.thickness_mm, atol=1e-5)
+
+
+def test_the_plantar_surface_holds_only_defined_cells(session: Session) -> None:
+    state = plantar_mesh(session.foot, step_mm=2.0)
+    mesh = state["mesh"]
+    assert isinstance(mesh, dict)
+    points = decode(mesh["points"]).reshape(-1, 3)
+    cells = decode(mesh["polys"]).reshape(-1, 4)
+    assert np.isfinite(points).all()
+    assert cells[:, 1:].max() < len(points)
+    field = session.foot.plantar
+    assert len(points) <= np.isfinite(field.z_mm[::2, ::2]).sum()
+    # on the patient's side: each point is a node of the height field after mirroring back
+    # (and the arch makes the sole asymmetric, so the other side would not match)
+    mirror = -1.0 if session.shell.side == "left" else 1.0
+    x, y, z = points.T.astype(np.float64)
+
+    def node(y_mm: NDArray[np.float64]) -> NDArray[np.float64]:
+        rows = np.rint((y_mm - field.y0_mm) / field.spacing_mm).astype(int)
+        cols = np.rint((x - field.x0_mm) / field.spacing_mm).astype(int)
+        return field.z_mm[np.clip(rows, 0, field.z_mm.shape[0] - 1), cols]
+
+    assert np.allclose(node(mirror * y), z, atol=1e-4)
+    assert not np.allclose(node(-mirror * y), z, atol=1e-4, equal_nan=True)
+
+
+def test_scan_points_are_thinned_to_the_limit(session: Session) -> None:
+    foot = session.foot
+    many = replace(foot, scan=replace(foot.scan, points=np.zeros((10_001, 3))))
+    mesh = scan_cloud(many, max_points=1000)["mesh"]
+    assert isinstance(mesh, dict)
+    assert len(decode(mesh["points"])) == 3 * 910  # every 11th point
+    assert decode(mesh["verts"]).reshape(-1, 2)[:, 0].tolist() == [1] * 910
+
+
+def test_the_camera_looks_at_the_shell_from_the_medial_side(session: Session) -> None:
+    view = camera(session)
+    centre, position = np.array(view["focalPoint"]), np.array(view["position"])
+    medial = 1.0 if session.shell.side == "right" else -1.0
+    assert (position[1] - centre[1]) * medial > 0  # medial: +y of a right foot
+    assert position[2] > centre[2]  # from above
+    assert view["viewUp"] == [0.0, 0.0, 1.0]
+
+
+def test_key_numbers_show_the_spec_and_the_shell(session: Session) -> None:
+    numbers = {n["label"]: (n["value"], n["unit"]) for n in key_numbers(session)}
+    assert numbers["Thickness"] == ("3.50", "mm")
+    assert numbers["Volume"] == (f"{session.volume_cm3:.2f}", "cm³")
+    assert numbers["Mesh"][0] == f"{len(session.shell.faces):,}"
+
+
+def test_the_report_names_what_failed_with_its_value() -> None:
+    report = Report(
+        (
+            Check("watertight", True, 0, 0, "edges", "every edge is shared by two faces"),
+            Check("min_wall_mm", False, 0.8, 1.0, "mm", "0.80 mm at the rim"),
+        )
+    )
+    assert report_summary(report) == "fails min_wall_mm (0.80 mm)"
+    rows = report_rows(report)
+    assert [(r["name"], r["ok"], r["value"]) for r in rows] == [
+        ("watertight", True, "0 edges"),
+        ("min_wall_mm", False, "0.80 mm"),
+    ]
+
+
+def test_a_passing_report_says_so(session: Session) -> None:
+    report = check(session)
+    assert report_summary(report) == f"all {len(report.checks)} checks pass"
+
+
+def test_the_arch_chart_is_well_formed_svg_of_numbers_only(session: Session) -> None:
+    svg = arch_chart_svg(session.foot, session.spec)
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    texts = [t.text or "" for t in root.iter() if t.tag.endswith("text")]
+    assert f"{session.spec.arch_height_mm:.1f} mm" in texts
+    assert "standard" not in svg and "{order}" not in svg  # nothing typed by a person
