@@ -8,6 +8,8 @@ heel cup, 4 degree varus post, flex zone from x = 150 mm over 20 mm to 0.6, thre
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 
 import manifold3d
 import numpy as np
@@ -144,6 +146,40 @@ def test_left_shell_has_the_same_outline_as_the_right(spec: ShellSpec, shell: Sh
     assert left.outline.equals_exact(shell.outline, tolerance=0.0)
     probe = np.array([(35.0, 0.0), (110.0, 20.0), (180.0, -10.0), (5.0, 10.0)])
     assert np.allclose(surface_at(left, probe, "top"), surface_at(shell, probe, "top"))
+
+
+# ---------------------------------------------------------------------------- rebuilding
+
+
+def test_a_height_change_rebuilds_on_the_same_plan_as_a_fresh_build_would(
+    spec: ShellSpec,
+) -> None:
+    foot = synthetic_foot("right")
+    shell = build(foot, spec)
+    thicker = dataclasses.replace(spec, thickness_mm=3.6, arch_height_mm=20.0)
+    rebuilt = build(foot, thicker)
+    fresh = build(dataclasses.replace(foot), thicker)  # another Foot object: nothing reused
+    assert rebuilt.outline is shell.outline and fresh.outline is not shell.outline
+    for name in ("vertices", "faces", "thickness_mm"):
+        assert getattr(rebuilt, name).tobytes() == getattr(fresh, name).tobytes()
+    assert np.array_equal(rebuilt.vertices[:, :2], shell.vertices[:, :2])
+    walls = thickness_along_normal(rebuilt, (100.0, 130.0), (-20.0, 32.0))
+    assert np.abs(walls - 3.6).max() < 0.1
+
+
+def test_a_change_seen_from_above_makes_a_new_plan(foot: Foot, spec: ShellSpec) -> None:
+    sulcus = build(foot, spec)
+    full = build(foot, dataclasses.replace(spec, shell_length="full"))
+    assert full.outline.bounds[2] > sulcus.outline.bounds[2] + 30.0  # reaches the toes
+
+
+def test_a_foot_is_not_kept_alive_by_its_plans(spec: ShellSpec) -> None:
+    foot = synthetic_foot("right")
+    build(foot, spec)
+    gone = weakref.ref(foot)
+    del foot
+    gc.collect()
+    assert gone() is None
 
 
 # ---------------------------------------------------------------------------- heights and walls
