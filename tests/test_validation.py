@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import manifold3d
 import numpy as np
 import pytest
 import trimesh
@@ -12,7 +13,7 @@ from _shapes import closed_slab, flat, rounded_slab, shell_like, superellipse
 from shapely.geometry import Polygon, box
 
 from shellgen.materials import MATERIALS, material
-from shellgen.validation import Report, validate
+from shellgen.validation import Report, _triangles_cross, validate
 
 PA12 = material("PA12-MJF")
 
@@ -42,6 +43,36 @@ def boxes(*centres: tuple[float, float, float], size: float = 40.0) -> trimesh.T
         b.apply_translation(c)
         parts.append(b)
     return trimesh.util.concatenate(parts)
+
+
+def pocket_plate(*, pushed_mm: float = 0.0) -> trimesh.Trimesh:
+    """A 60 x 40 x 5 mm plate on z = 0 with a 20 x 10 x 1.5 mm pocket in its underside, edges
+    at most 2 mm: seen from above, the underside is two levels joined by a vertical step.
+
+    ``pushed_mm``: the top face vertex nearest the middle of the pocket is pushed down so far.
+    """
+    pocket = manifold3d.Manifold.cube((20.0, 10.0, 1.5)).translate((20.0, 15.0, 0.0))
+    solid = (manifold3d.Manifold.cube((60.0, 40.0, 5.0)) - pocket).refine_to_length(2.0)
+    mesh = solid.to_mesh()
+    vertices = np.array(mesh.vert_properties)[:, :3]
+    top = np.flatnonzero(vertices[:, 2] == 5.0)
+    middle = top[np.argmin(np.linalg.norm(vertices[top, :2] - (30.0, 20.0), axis=1))]
+    vertices[middle, 2] -= pushed_mm
+    return trimesh.Trimesh(vertices, np.array(mesh.tri_verts), process=False)
+
+
+def crossing_pairs_by_brute_force(vertices: np.ndarray, faces: np.ndarray) -> int:
+    """Every pair of faces with overlapping boxes and no common vertex (by position), put
+    through the same face-crossing test: what the fast search must not miss any of."""
+    _, ids = np.unique(vertices, axis=0, return_inverse=True)
+    merged = ids.reshape(-1)[faces]
+    triangles = vertices[faces]
+    lo, hi = triangles.min(axis=1), triangles.max(axis=1)
+    overlap = np.all((lo[:, None] <= hi[None]) & (lo[None] <= hi[:, None]), axis=2)
+    a, b = np.nonzero(np.triu(overlap, 1))
+    apart = ~(merged[a][:, :, None] == merged[b][:, None, :]).any(axis=(1, 2))
+    ta, tb = triangles[a[apart]].transpose(2, 1, 0), triangles[b[apart]].transpose(2, 1, 0)
+    return int(_triangles_cross(ta, tb).sum())
 
 
 def test_a_clean_box_passes_every_check_with_its_true_measures() -> None:
@@ -213,6 +244,66 @@ def test_a_single_body_whose_top_dips_through_its_bottom_fails_self_intersection
     assert not report["self_intersections"].ok
 
 
+def test_a_single_pushed_in_vertex_that_makes_a_face_cross_another_fails_self_intersections() -> (
+    None
+):
+    vertices, faces = closed_slab(superellipse(60.0, 40.0), 2.0, flat(5.0), flat(0.0))
+    pushed = np.argmin(np.linalg.norm(vertices - (30.0, 0.0, 5.0), axis=1))
+    vertices[pushed, 2] = -2.0  # through the bottom: its top faces cross bottom faces
+
+    report = validate(mesh(vertices, faces), material=PA12)
+
+    check = report["self_intersections"]
+    assert report["watertight"].ok and report["winding"].value == 0
+    assert not check.ok
+    assert check.value == crossing_pairs_by_brute_force(vertices, faces) > 0
+    x_mm, y_mm = (float(v) for v in check.detail.split("near (")[1].split(",")[:2])
+    assert math.hypot(x_mm - vertices[pushed, 0], y_mm - vertices[pushed, 1]) < 4.0
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["pocket plate pushed", "shell pushed", "shell noise", "sphere pushed", "overlapping boxes"],
+)
+def test_the_self_intersection_count_is_every_crossing_pair_a_brute_force_search_finds(
+    case: str,
+) -> None:
+    rng = np.random.default_rng(7)
+    if case == "pocket plate pushed":
+        m = pocket_plate(pushed_mm=4.0)  # the top dips through the pocket's ceiling
+        vertices, faces = np.array(m.vertices), np.array(m.faces)
+    elif case.startswith("shell"):
+        shell = shell_like(spacing_mm=4.0)
+        vertices, faces = shell.vertices.copy(), shell.faces
+        if case == "shell pushed":
+            moved = rng.choice(len(vertices), 6, replace=False)
+            vertices[moved, 2] += rng.uniform(-8.0, 8.0, 6)
+        else:
+            vertices += rng.normal(0.0, 0.7, vertices.shape)
+    elif case == "sphere pushed":
+        sphere = trimesh.creation.icosphere(3, radius=20.0)
+        vertices, faces = sphere.vertices.copy(), sphere.faces
+        vertices[rng.choice(len(vertices), 4, replace=False)] *= -0.6  # through the centre
+    else:
+        both = boxes((0, 0, 0), (20, 20, 0))
+        vertices, faces = np.array(both.vertices), np.array(both.faces)
+
+    check = validate(mesh(vertices, faces), material=PA12)["self_intersections"]
+
+    assert check.value == crossing_pairs_by_brute_force(vertices, faces) > 0
+
+
+def test_a_pocket_under_a_plate_is_measured_where_the_wall_is_thinnest() -> None:
+    report = validate(pocket_plate(), material=PA12)
+
+    assert report.ok, report.failed
+    assert report["self_intersections"].value == 0
+    assert report["min_wall_mm"].value == pytest.approx(5.0 - 1.5, abs=1e-9)
+    x_mm, y_mm = (float(v) for v in report["min_wall_mm"].detail.split("at (")[1].split(",")[:2])
+    assert 20.0 <= x_mm <= 40.0 and 15.0 <= y_mm <= 25.0  # over the pocket
+    assert report["volume_cm3"].value == pytest.approx((60 * 40 * 5 - 20 * 10 * 1.5) / 1000)
+
+
 def test_a_clean_shell_like_mesh_has_no_self_intersections() -> None:
     report = validate(shell_like(), material=PA12)
 
@@ -248,6 +339,21 @@ def test_inside_outline_measures_the_footprint_area_beyond_the_buffered_outline(
     check = validate(plate, material=PA12, foot_outline=foot)["inside_outline"]
 
     assert check.value == pytest.approx(2 * 2.0 * 50.0)
+    assert not check.ok
+
+
+def test_inside_outline_counts_a_notch_that_a_face_spans_with_its_corners_all_inside() -> None:
+    # The plate's top is two triangles whose corners lie on the foot outline; the outline has
+    # a 20 mm notch, 14 mm wide once buffered by 3 mm, from y = 53 mm to the plate's edge.
+    plate = trimesh.creation.box((100.0, 100.0, 4.0))
+    plate.apply_translation((50.0, 50.0, 2.0))
+    notched = Polygon(
+        [(0, 0), (100, 0), (100, 100), (60, 100), (60, 50), (40, 50), (40, 100), (0, 100)]
+    )
+
+    check = validate(plate, material=PA12, foot_outline=notched)["inside_outline"]
+
+    assert check.value == pytest.approx(14.0 * 47.0)
     assert not check.ok
 
 

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Check that a mesh will print; exit 3 if a check fails."""
-        # imported here: trimesh and manifold3d load slowly, other commands need not wait
+        # imported here: trimesh loads slowly, other commands need not wait
         from shellgen.export import read_mesh
         from shellgen.materials import material as find_material
         from shellgen.validation import validate as validate_mesh
