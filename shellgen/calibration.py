@@ -23,7 +23,7 @@ from shellgen.errors import ProfileError, ScanError
 from shellgen.limits import FOOT_LENGTH_RANGE_MM
 from shellgen.materials import MATERIALS, Material, material
 from shellgen.profile import Activity, ArchFlexibility, ForefootMobility, Profile
-from shellgen.spec import Provenance, ShellLength, ShellSpec, Source
+from shellgen.spec import SPEC_UNITS, Provenance, ShellLength, ShellSpec, Source
 
 __all__ = [
     "ACTIVITY_LOAD",
@@ -87,26 +87,6 @@ _SLOT_LENGTH_OF_BALL: Final = 0.5
 _POST_DEG_PER_DEG: Final = 0.2
 _POST_MAX_DEG: Final = 6.0
 _HEEL_CUP_RANGE_MM: Final = (8.0, 25.0)
-
-_UNITS: Final = MappingProxyType(
-    {
-        "thickness_mm": "mm",
-        "arch_height_mm": "mm",
-        "heel_cup_depth_mm": "mm",
-        "medial_flange_mm": "mm",
-        "lateral_flange_mm": "mm",
-        "post_angle_deg": "deg",
-        "flex_start_x_mm": "mm",
-        "flex_taper_mm": "mm",
-        "flex_thickness_ratio": "1",
-        "slot_count": "1",
-        "slot_width_mm": "mm",
-        "slot_length_mm": "mm",
-        "rim_radius_mm": "mm",
-        "grid_spacing_mm": "mm",
-        "label_depth_mm": "mm",
-    }
-)
 
 
 def weight_thickness_mm(bodyweight_kg: float, arch_type: ArchType) -> float:
@@ -442,7 +422,9 @@ def calibrate(foot: Foot, profile: Profile, *, order_id: str | None = None) -> S
         settle(key, _Entry(float(getattr(design, key)), source, rule))
 
     order = order_id if order_id is not None else Path(foot.scan.source.path).stem
-    provenance = {name: Provenance(_UNITS[name], e.source, e.rule) for name, e in entries.items()}
+    provenance = {
+        name: Provenance(SPEC_UNITS[name], e.source, e.rule) for name, e in entries.items()
+    }
     for key in ("material", "shell_length"):
         provenance[key] = Provenance("", *given(key))
     label_source, label_rule = given("label")

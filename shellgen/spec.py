@@ -4,13 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Literal
+from types import MappingProxyType
+from typing import Final, Literal
 
 from shellgen.materials import Material
 
-__all__ = ["Provenance", "ShellLength", "ShellSpec", "Source"]
+__all__ = ["SPEC_UNITS", "Provenance", "ShellLength", "ShellSpec", "Source"]
 
 Source = Literal["profile", "calibrated", "override", "default"]
+
+#: Unit of every numeric :class:`ShellSpec` field ("1" for ratios and counts).
+SPEC_UNITS: Final = MappingProxyType(
+    {
+        "thickness_mm": "mm",
+        "arch_height_mm": "mm",
+        "heel_cup_depth_mm": "mm",
+        "medial_flange_mm": "mm",
+        "lateral_flange_mm": "mm",
+        "post_angle_deg": "deg",
+        "flex_start_x_mm": "mm",
+        "flex_taper_mm": "mm",
+        "flex_thickness_ratio": "1",
+        "slot_count": "1",
+        "slot_width_mm": "mm",
+        "slot_length_mm": "mm",
+        "rim_radius_mm": "mm",
+        "grid_spacing_mm": "mm",
+        "label_depth_mm": "mm",
+    }
+)
 ShellLength = Literal["three_quarter", "sulcus", "full"]
 
 

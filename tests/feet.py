@@ -19,7 +19,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shellgen.analysis._model import Arch, Foot, HeightField, Landmarks
 from shellgen.materials import material
 from shellgen.scan import Scan, ScanSource, Side
-from shellgen.spec import Provenance, ShellLength, ShellSpec
+from shellgen.spec import SPEC_UNITS, Provenance, ShellLength, ShellSpec
 
 LENGTH_MM = 260.0
 SIDE_RADIUS_MM = 15.0
@@ -136,27 +136,6 @@ def synthetic_foot(side: Side = "right", arch_mm: float = 16.0) -> Foot:
     )
 
 
-_UNITS = {
-    "shell_length": "",
-    "thickness_mm": "mm",
-    "arch_height_mm": "mm",
-    "heel_cup_depth_mm": "mm",
-    "medial_flange_mm": "mm",
-    "lateral_flange_mm": "mm",
-    "post_angle_deg": "deg",
-    "flex_start_x_mm": "mm",
-    "flex_taper_mm": "mm",
-    "flex_thickness_ratio": "1",
-    "slot_count": "1",
-    "slot_width_mm": "mm",
-    "slot_length_mm": "mm",
-    "rim_radius_mm": "mm",
-    "grid_spacing_mm": "mm",
-    "label": "",
-    "label_depth_mm": "mm",
-}
-
-
 def shell_spec(
     shell_length: ShellLength = "sulcus",
     *,
@@ -186,5 +165,8 @@ def shell_spec(
         grid_spacing_mm=grid_spacing_mm,
         label=label,
         label_depth_mm=0.6,
-        provenance={name: Provenance(unit, "default", "test") for name, unit in _UNITS.items()},
+        provenance={
+            name: Provenance(unit, "default", "test")
+            for name, unit in {**SPEC_UNITS, "shell_length": "", "label": ""}.items()
+        },
     )
