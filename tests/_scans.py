@@ -14,6 +14,22 @@ ToRaw = Callable[..., RawScan]
 RealScan = Callable[[str], tuple[Scan, Foot]]
 
 KINDS = ("foot", "plantar", "impression")
+
+
+def lengths_and_landmarks(foot: Foot, *, skip: tuple[str, ...] = ()) -> dict[str, float]:
+    """Lengths, widths and every landmark's x and y but those in ``skip`` (foot frame, mm)."""
+    out = {
+        "foot_length_mm": foot.foot_length_mm,
+        "ball_width_mm": foot.ball_width_mm,
+        "heel_width_mm": foot.heel_width_mm,
+        "arch_length_mm": foot.arch_length_mm,
+    }
+    for name, (x, y) in foot.landmarks.as_dict().items():
+        if name not in skip:
+            out[f"{name}.x"], out[f"{name}.y"] = x, y
+    return out
+
+
 #: Foot length within 1.5 %, ball width within 4 % of the truth.
 LENGTH_TOL = 0.015
 BALL_WIDTH_TOL = 0.04

@@ -22,7 +22,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _scans import BALL_WIDTH_TOL, KINDS, LENGTH_TOL, RealScan, Synthetic, ToRaw
+from _scans import (
+    BALL_WIDTH_TOL,
+    KINDS,
+    LENGTH_TOL,
+    RealScan,
+    Synthetic,
+    ToRaw,
+    lengths_and_landmarks,
+)
 from scipy.spatial.transform import Rotation
 
 from shellgen._typing import FloatArray
@@ -215,18 +223,6 @@ def _prepared_twice(
     return first, first_foot, again, analyze(again)
 
 
-def _lengths_and_landmarks(foot: Foot) -> dict[str, float]:
-    out = {
-        "foot_length_mm": foot.foot_length_mm,
-        "ball_width_mm": foot.ball_width_mm,
-        "heel_width_mm": foot.heel_width_mm,
-        "arch_length_mm": foot.arch_length_mm,
-    }
-    for name, (x, y) in foot.landmarks.as_dict().items():
-        out[f"{name}.x"], out[f"{name}.y"] = x, y
-    return out
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_preparing_a_prepared_scan_again_moves_no_point(
     synthetic: Synthetic, to_raw: ToRaw, kind: str
@@ -252,7 +248,7 @@ def test_preparing_a_prepared_scan_again_keeps_lengths_and_landmarks(
     synthetic: Synthetic, to_raw: ToRaw, kind: str
 ) -> None:
     _, first_foot, _, again_foot = _prepared_twice(synthetic, to_raw, kind)
-    before, after = _lengths_and_landmarks(first_foot), _lengths_and_landmarks(again_foot)
+    before, after = lengths_and_landmarks(first_foot), lengths_and_landmarks(again_foot)
     moved = {k: round(abs(after[k] - before[k]), 3) for k in before}
     assert {k: d for k, d in moved.items() if d > IDEMPOTENCE_TOL_MM} == {}
 
