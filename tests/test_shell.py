@@ -157,9 +157,9 @@ def test_a_height_change_rebuilds_on_the_same_plan_as_a_fresh_build_would(
     foot = synthetic_foot("right")
     shell = build(foot, spec)
     thicker = dataclasses.replace(spec, thickness_mm=3.6, arch_height_mm=20.0)
-    rebuilt = build(foot, thicker)
-    fresh = build(dataclasses.replace(foot), thicker)  # another Foot object: nothing reused
-    assert rebuilt.outline is shell.outline and fresh.outline is not shell.outline
+    rebuilt = build(foot, thicker, reuse=shell.plan)
+    fresh = build(foot, thicker)
+    assert rebuilt.plan is shell.plan and fresh.plan is not shell.plan
     for name in ("vertices", "faces", "thickness_mm"):
         assert getattr(rebuilt, name).tobytes() == getattr(fresh, name).tobytes()
     assert np.array_equal(rebuilt.vertices[:, :2], shell.vertices[:, :2])
@@ -169,17 +169,26 @@ def test_a_height_change_rebuilds_on_the_same_plan_as_a_fresh_build_would(
 
 def test_a_change_seen_from_above_makes_a_new_plan(foot: Foot, spec: ShellSpec) -> None:
     sulcus = build(foot, spec)
-    full = build(foot, dataclasses.replace(spec, shell_length="full"))
+    full = build(foot, dataclasses.replace(spec, shell_length="full"), reuse=sulcus.plan)
+    assert full.plan is not sulcus.plan
     assert full.outline.bounds[2] > sulcus.outline.bounds[2] + 30.0  # reaches the toes
 
 
-def test_a_foot_is_not_kept_alive_by_its_plans(spec: ShellSpec) -> None:
+def test_the_plan_of_another_foot_is_not_reused(spec: ShellSpec) -> None:
+    flat = build(synthetic_foot("right", arch_mm=4.0), spec)
+    high = synthetic_foot("right", arch_mm=24.0)
+    shell = build(high, spec, reuse=flat.plan)
+    assert shell.plan is not flat.plan and shell.plan.foot is high
+    assert shell.vertices.tobytes() == build(high, spec).vertices.tobytes()
+
+
+def test_a_shell_is_all_that_keeps_its_plan_and_foot_alive(spec: ShellSpec) -> None:
     foot = synthetic_foot("right")
-    build(foot, spec)
-    gone = weakref.ref(foot)
-    del foot
+    shell = build(foot, spec)
+    gone_foot, gone_plan = weakref.ref(foot), weakref.ref(shell.plan)
+    del foot, shell
     gc.collect()
-    assert gone() is None
+    assert gone_foot() is None and gone_plan() is None
 
 
 # ---------------------------------------------------------------------------- heights and walls

@@ -7,8 +7,9 @@ once; the top faces, the reversed bottom faces and vertical walls on every bound
 then close the solid. The label is engraved by raising ``z_bot`` inside the glyphs, with
 vertical step walls on the glyph outlines.
 
-The modules, in the order ``build`` uses them: ``_plan`` (the shell seen from above, made
-once per foot and the spec values it depends on) from ``_zones`` (where the cup and flanges
+The modules, in the order ``build`` uses them: ``_plan`` (the shell seen from above, which
+depends on the foot and a few spec values only; a shell keeps it, and
+``build(foot, spec, reuse=shell.plan)`` rebuilds on it) from ``_zones`` (where the cup and flanges
 rise), ``_outline`` (outline, slots, heel seat), ``_label`` (glyphs) and ``_mesh2d``
 (triangulation); ``_surfaces`` (``z_top`` and ``z_bot``) from ``_support`` (the plantar
 surface) and ``_rim`` (distances to the rim and the plantar edge); ``_assemble`` (the closed
@@ -20,5 +21,6 @@ x from the rearmost heel point toward the toes, +y medial.
 
 from shellgen.shell._build import build
 from shellgen.shell._model import Shell
+from shellgen.shell._plan import Plan
 
-__all__ = ["Shell", "build"]
+__all__ = ["Plan", "Shell", "build"]

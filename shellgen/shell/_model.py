@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from shapely.geometry import Polygon
 
 from shellgen._typing import FloatArray, IntArray
 from shellgen.scan import Side
 from shellgen.spec import ShellLength, ShellSpec
+
+if TYPE_CHECKING:
+    from shellgen.shell._plan import Plan
 
 __all__ = ["PlanSpec", "Shell"]
 
@@ -31,6 +35,9 @@ class Shell:
         The shell seen from above (x, y), mm, with relief slots as holes.
     thickness_mm : (n,) float
         Shell thickness along the normal at every vertex (for colouring previews), mm.
+    plan : Plan or None
+        The shell seen from above that it was built on, for ``build(..., reuse=shell.plan)``
+        (None for a shell made elsewhere).
     """
 
     vertices: FloatArray
@@ -39,6 +46,7 @@ class Shell:
     spec: ShellSpec
     outline: Polygon
     thickness_mm: FloatArray
+    plan: Plan | None = None
 
 
 @dataclass(frozen=True)

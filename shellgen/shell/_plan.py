@@ -1,33 +1,38 @@
 """The shell seen from above: outline, slots, heel seat, label and their triangulation.
 
 All of it depends on the foot and on the few spec values of :class:`PlanSpec` only, never on
-the heights (thickness, arch, post, flex ratio, engraving depth), and it is about two thirds
-of the time a build takes (the outline's buffers, the triangulation). So a plan is made once
-per foot and plan spec and kept while the foot lives (the last ``PLANS_PER_FOOT`` of them):
-a rebuild after a change of the heights (the studio's thickness or arch slider) starts from
-it. A plan is a pure function of its inputs: reusing one changes no byte of the shell.
+the heights (thickness, arch, post, flex ratio, engraving depth), and it is most of the time a
+build takes (the outline's buffers, the triangulation, the distances from every vertex to the
+rim). A shell keeps its plan (``Shell.plan``); ``build(foot, spec, reuse=shell.plan)`` starts
+from it when it fits, so a rebuild after a change of the heights (the studio's thickness or
+arch slider) skips it. A plan is a pure function of its inputs: reusing one changes no byte
+of the shell.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from shellgen._typing import FloatArray
 from shellgen.analysis import Foot
 from shellgen.shell._label import GLYPH_STEP_MM, label_glyphs
-from shellgen.shell._mesh2d import Mesh2D, resample_ring, triangulate
+from shellgen.shell._mesh2d import Mesh2D, resample_even, resample_ring, triangulate
 from shellgen.shell._model import PlanSpec
 from shellgen.shell._outline import flex_start, heel_seat, outer_outline, outline_with_slots
+from shellgen.shell._rim import RimLookup, RimPoints
+from shellgen.shell._support import filled_heights
 from shellgen.shell._zones import RimZones
+from shellgen.spec import ShellSpec
 
 __all__ = ["Plan", "plan"]
 
-#: Plans kept per foot (the most recent), for as long as the foot is referenced elsewhere.
-PLANS_PER_FOOT = 8
+#: Spacing of the grid over the heel seat on which the heel lift is chosen (plus every 1 mm
+#: along the seat's edge), mm.
+SEAT_GRID_MM = 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +41,10 @@ class Plan:
 
     Attributes
     ----------
+    foot : Foot
+        The foot it was made for.
+    spec : PlanSpec
+        The spec values it was made for.
     zones : RimZones
         Where the heel cup and the flanges rise.
     outer : Polygon
@@ -52,8 +61,20 @@ class Plan:
     mesh : Mesh2D
         The triangulation of the outline: its rings are the outline's exterior and holes,
         then every glyph ring. Its arrays are read-only (plans are shared).
+    rim : RimLookup
+        The outline's rim and the foot's plantar edge.
+    vertex_rim : RimPoints
+        Where the mesh's points lie relative to the rim and the plantar edge.
+    seat_points : (k, 2) float
+        Where the heel lift is checked: the seat on a ``SEAT_GRID_MM`` grid and its edge, mm.
+    seat_rim : RimPoints
+        Where those lie relative to the rim and the plantar edge.
+    plantar_heights : (ny, nx) float
+        The foot's plantar height field with its gaps filled (see ``filled_heights``), mm.
     """
 
+    foot: Foot
+    spec: PlanSpec
     zones: RimZones
     outer: Polygon
     outline: Polygon
@@ -61,19 +82,24 @@ class Plan:
     seat: Polygon
     glyphs: MultiPolygon | None
     mesh: Mesh2D
+    rim: RimLookup
+    vertex_rim: RimPoints
+    seat_points: FloatArray
+    seat_rim: RimPoints
+    plantar_heights: FloatArray
 
     @property
     def n_outline_rings(self) -> int:
         """How many of the mesh's rings are the outline's (exterior and slot holes)."""
         return 1 + len(self.outline.interiors)
 
-
-_plans: weakref.WeakKeyDictionary[Foot, dict[PlanSpec, Plan]] = weakref.WeakKeyDictionary()
-_plans_lock = threading.Lock()
+    def fits(self, foot: Foot, spec: ShellSpec) -> bool:
+        """Whether this is the plan of ``foot`` (the same object) for ``spec``."""
+        return self.foot is foot and self.spec == PlanSpec.of(spec)
 
 
 def plan(foot: Foot, spec: PlanSpec) -> Plan:
-    """The plan of a shell for this foot, made once per foot and plan spec.
+    """The plan of a shell: outline, slots, seat, label, triangulation and rim distances.
 
     Parameters
     ----------
@@ -87,21 +113,6 @@ def plan(foot: Foot, spec: PlanSpec) -> Plan:
     GeometryError
         If the foot leaves no room for the outline, the slots or the label.
     """
-    with _plans_lock:
-        made = _plans.get(foot, {}).get(spec)
-    if made is not None:
-        return made
-    made = _make_plan(foot, spec)
-    with _plans_lock:
-        kept = _plans.setdefault(foot, {})
-        kept[spec] = made
-        for old in list(kept)[:-PLANS_PER_FOOT]:
-            del kept[old]
-    return made
-
-
-def _make_plan(foot: Foot, spec: PlanSpec) -> Plan:
-    """The outline, slots, seat, label and triangulation for a foot (see :class:`Plan`)."""
     zones = RimZones.from_foot(foot, spec)
     outer = outer_outline(foot, spec, zones)
     flex_start_mm = flex_start(outer, foot, spec)
@@ -116,4 +127,30 @@ def _make_plan(foot: Foot, spec: PlanSpec) -> Plan:
     mesh = triangulate(rings, outline, spec.grid_spacing_mm)
     for array in (mesh.points, mesh.triangles, *mesh.rings):
         array.flags.writeable = False
-    return Plan(zones, outer, outline, flex_start_mm, seat, glyphs, mesh)
+    rim = RimLookup.make(outer, foot)
+    seat_points = _seat_points(seat)
+    return Plan(
+        foot=foot,
+        spec=spec,
+        zones=zones,
+        outer=outer,
+        outline=outline,
+        flex_start_mm=flex_start_mm,
+        seat=seat,
+        glyphs=glyphs,
+        mesh=mesh,
+        rim=rim,
+        vertex_rim=rim.points(mesh.points),
+        seat_points=seat_points,
+        seat_rim=rim.points(seat_points),
+        plantar_heights=filled_heights(foot.plantar),
+    )
+
+
+def _seat_points(seat: Polygon) -> FloatArray:
+    """The heel seat on a ``SEAT_GRID_MM`` grid, and its edge every 1 mm ((k, 2), mm)."""
+    minx, miny, maxx, maxy = seat.bounds
+    gx, gy = np.meshgrid(np.arange(minx, maxx, SEAT_GRID_MM), np.arange(miny, maxy, SEAT_GRID_MM))
+    inside = shapely.contains_xy(seat, gx, gy)
+    edge = resample_even(np.asarray(seat.exterior.coords), 1.0)
+    return np.concatenate([np.column_stack([gx[inside], gy[inside]]), edge])

@@ -15,13 +15,13 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
 
-from shellgen._typing import BoolArray, FloatArray
+from shellgen._typing import BoolArray, FloatArray, IntArray
 from shellgen.analysis import Foot
 from shellgen.shell._mesh2d import resample_even
 from shellgen.shell._outline import largest_polygon, outward_normals
 from shellgen.shell._support import Support
 
-__all__ = ["RIM_REACH_MM", "RimFrame", "RimLookup"]
+__all__ = ["RIM_REACH_MM", "RimFrame", "RimLookup", "RimPoints"]
 
 #: Samples (1 mm apart) over which the support along the plantar edge is averaged, so the
 #: flange rim height follows it without steps where the nearest edge point jumps.
@@ -91,6 +91,37 @@ class RimFrame:
 
 
 @dataclass(frozen=True, eq=False)
+class RimPoints:
+    """Where fixed points lie relative to the rim and the plantar edge, before any heights.
+
+    Everything of a :class:`RimFrame` that is geometry of the outline and the plantar edge,
+    with the nearest edge points and their blending weights, so that the frame for a given
+    support along the edge costs one weighted sum (see :meth:`frame`).
+
+    Attributes
+    ----------
+    rim_mm, away, edge_offset_mm, edge_normal
+        As in :class:`RimFrame`.
+    edge_index : (n, EDGE_NEIGHBOURS) int
+        The nearest plantar-edge samples (0 far from the rim, where the weights are 0).
+    edge_weight : (n, EDGE_NEIGHBOURS) float
+        Their blending weights, summing to 1 within ``RIM_REACH_MM`` of the rim, else 0.
+    """
+
+    rim_mm: FloatArray
+    away: FloatArray
+    edge_offset_mm: FloatArray
+    edge_normal: FloatArray
+    edge_index: IntArray
+    edge_weight: FloatArray
+
+    def frame(self, edge_support: FloatArray) -> RimFrame:
+        """The rim frame of these points for the support heights along the plantar edge (mm)."""
+        support = np.einsum("ij,ij->i", self.edge_weight, edge_support[self.edge_index])
+        return RimFrame(self.rim_mm, self.away, self.edge_offset_mm, self.edge_normal, support)
+
+
+@dataclass(frozen=True, eq=False)
 class RimLookup:
     """The outline's rim and the plantar edge, sampled 1 mm apart, ready for look-ups.
 
@@ -98,9 +129,8 @@ class RimLookup:
     ----------
     rim_tree, rim_points
         The outline's exterior (without closing repeat) and its tree.
-    edge_tree, edge_points, edge_normals, edge_support
-        The plantar region's exterior (counter-clockwise): points, tree, outward normals, and
-        the support height along it (averaged over ``EDGE_SMOOTHING`` mm).
+    edge_tree, edge_points, edge_normals
+        The plantar region's exterior (counter-clockwise): points, tree, outward normals.
     """
 
     rim_tree: cKDTree
@@ -108,11 +138,10 @@ class RimLookup:
     edge_tree: cKDTree
     edge_points: FloatArray
     edge_normals: FloatArray
-    edge_support: FloatArray
 
     @classmethod
-    def make(cls, outer: Polygon, foot: Foot, support: Support) -> RimLookup:
-        """The look-up of an outline's rim and of the foot's plantar edge on ``support``."""
+    def make(cls, outer: Polygon, foot: Foot) -> RimLookup:
+        """The look-up of an outline's rim and of the foot's plantar edge."""
         rim = resample_even(np.asarray(outer.exterior.coords), 1.0)
         plantar = shapely.orient_polygons(largest_polygon(foot.plantar_region, "plantar region"))
         edge = resample_even(np.asarray(plantar.exterior.coords), 1.0)
@@ -122,18 +151,22 @@ class RimLookup:
             edge_tree=cKDTree(edge),
             edge_points=edge,
             edge_normals=outward_normals(edge),
-            edge_support=_ring_average(support.at(edge[:, 0], edge[:, 1]), EDGE_SMOOTHING),
         )
 
-    def frame(self, points: FloatArray) -> RimFrame:
+    def edge_support(self, support: Support) -> FloatArray:
+        """Support height along the plantar edge, averaged over ``EDGE_SMOOTHING`` mm."""
+        edge = self.edge_points
+        return _ring_average(support.at(edge[:, 0], edge[:, 1]), EDGE_SMOOTHING)
+
+    def points(self, points: FloatArray) -> RimPoints:
         """Distances to the outline's rim and to the plantar edge at points ((n, 2), mm)."""
         rim_mm, away = _distance_to_ring(self.rim_tree, self.rim_points, points, RIM_REACH_MM)
         n = len(points)
         offset = np.full(n, -2.0 * RIM_REACH_MM)
         normal = np.zeros((n, 2))
-        support = np.zeros(n)
+        index = np.zeros((n, EDGE_NEIGHBOURS), dtype=np.int64)
+        weight = np.zeros((n, EDGE_NEIGHBOURS))
         near = rim_mm < RIM_REACH_MM  # farther in, nothing uses the plantar edge
-        k = len(self.edge_support)
         dist, idx = self.edge_tree.query(points[near], k=EDGE_NEIGHBOURS)
         normal[near] = self.edge_normals[idx[:, 0]]
         offset[near] = np.einsum(
@@ -141,10 +174,10 @@ class RimLookup:
         )
         # the support along the edge, weighted over the nearest edge points within a few mm:
         # where the edge steps (a steep arch) the rim height blends instead of jumping
-        weight = np.exp(-0.5 * ((dist - dist[:, :1]) / EDGE_BLEND_MM) ** 2)
-        values = self.edge_support[np.minimum(idx, k - 1)]
-        support[near] = (weight * values).sum(axis=1) / weight.sum(axis=1)
-        return RimFrame(rim_mm, away, offset, normal, support)
+        w = np.exp(-0.5 * ((dist - dist[:, :1]) / EDGE_BLEND_MM) ** 2)
+        weight[near] = w / w.sum(axis=1, keepdims=True)
+        index[near] = np.minimum(idx, len(self.edge_points) - 1)
+        return RimPoints(rim_mm, away, offset, normal, index, weight)
 
 
 def _ring_average(values: FloatArray, window: int) -> FloatArray:

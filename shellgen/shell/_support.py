@@ -14,7 +14,7 @@ from shellgen.errors import GeometryError
 from shellgen.shell._smooth import smoothstep
 from shellgen.spec import ShellSpec
 
-__all__ = ["Support"]
+__all__ = ["Support", "filled_heights"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,11 @@ class Support:
     arch_band: tuple[float, float, float, float]
 
     @classmethod
-    def make(cls, foot: Foot, spec: ShellSpec) -> Support:
-        """The support of this foot for this spec's arch height."""
+    def make(cls, foot: Foot, spec: ShellSpec, filled: FloatArray) -> Support:
+        """The support of this foot for this spec's arch height.
+
+        ``filled`` is :func:`filled_heights` of the foot's plantar field (made once per foot).
+        """
         length = foot.foot_length_mm
         measured = foot.arch.height_mm
         if measured < 1.0:
@@ -62,7 +65,7 @@ class Support:
         mth_x = 0.5 * (foot.landmarks.mth1[0] + foot.landmarks.mth5[0])
         fall_start = min(ARCH_FALL_START * length, mth_x - 20.0)
         band = (ARCH_RISE[0] * length, ARCH_RISE[1] * length, fall_start, mth_x)
-        return cls(foot.plantar, _filled(foot.plantar), scale, band)
+        return cls(foot.plantar, filled, scale, band)
 
     def at(self, x: FloatArray, y: FloatArray) -> FloatArray:
         """Support height at points, mm (>= 0).
@@ -85,7 +88,7 @@ class Support:
         return np.asarray(np.maximum(z, 0.0) * (1.0 + weight * (self.arch_scale - 1.0)))
 
 
-def _filled(field: HeightField) -> FloatArray:
+def filled_heights(field: HeightField) -> FloatArray:
     """The height-field grid with every NaN replaced by its nearest defined value, mm."""
     z = field.z_mm
     missing = ~np.isfinite(z)

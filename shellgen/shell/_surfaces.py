@@ -11,16 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-import shapely
 from scipy.spatial import cKDTree
-from shapely.geometry import Polygon
 
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot
-from shellgen.shell._mesh2d import resample_even
 from shellgen.shell._outline import CUP_FADE_MM, POST_END
 from shellgen.shell._plan import Plan
-from shellgen.shell._rim import RIM_REACH_MM, RimFrame, RimLookup
+from shellgen.shell._rim import RIM_REACH_MM, RimFrame, RimPoints
 from shellgen.shell._smooth import smoothstep, softmin
 from shellgen.shell._support import Support
 from shellgen.shell._zones import RimZones
@@ -92,8 +89,8 @@ class Surfaces:
         The plantar surface, arch scaled.
     zones : RimZones
         Heel cup and flange zones.
-    rim : RimLookup
-        The outline's rim and the plantar edge, for the distances to them.
+    edge_support : (k,) float
+        The support along the plantar edge (see ``RimLookup.edge_support``), mm.
     thickness_mm : float
         Full shell thickness, mm.
     flex : (start_x_mm, taper_mm, ratio)
@@ -112,7 +109,7 @@ class Surfaces:
 
     support: Support
     zones: RimZones
-    rim: RimLookup
+    edge_support: FloatArray
     thickness_mm: float
     flex: tuple[float, float, float]
     post_tan: float
@@ -126,7 +123,7 @@ class Surfaces:
     @classmethod
     def make(cls, foot: Foot, spec: ShellSpec, layout: Plan) -> Surfaces:
         """Precompute the look-ups and parameters, and choose the heel lift."""
-        support = Support.make(foot, spec)
+        support = Support.make(foot, spec, layout.plantar_heights)
         seat = layout.seat
         flex_end = layout.flex_start_mm + spec.flex_taper_mm
         post_end = POST_END * foot.foot_length_mm
@@ -134,7 +131,7 @@ class Surfaces:
         surf = cls(
             support=support,
             zones=layout.zones,
-            rim=RimLookup.make(layout.outer, foot, support),
+            edge_support=layout.rim.edge_support(support),
             thickness_mm=spec.thickness_mm,
             flex=(layout.flex_start_mm, spec.flex_taper_mm, spec.flex_thickness_ratio),
             post_tan=float(np.tan(np.radians(spec.post_angle_deg))),
@@ -144,23 +141,20 @@ class Surfaces:
             rim_radius_mm=spec.rim_radius_mm,
             label_depth_mm=spec.label_depth_mm if spec.label.strip() else 0.0,
         )
-        return replace(surf, heel_lift_mm=surf.heel_lift_for(seat))
+        return replace(surf, heel_lift_mm=surf.heel_lift_for(layout.seat_points, layout.seat_rim))
 
-    def heel_lift_for(self, seat: Polygon) -> float:
+    def heel_lift_for(self, points: FloatArray, near: RimPoints) -> float:
         """The lowest heel lift that keeps the posted heel seat ``thickness`` (+ label) thick.
 
-        Over the seat (sampled on a 2 mm grid and every 1 mm along its edge) the plate's
-        underside, ``lift + plate`` of :meth:`top_above_seat`, must stand the engraving depth
-        above the posted plane, so that the plane is the underside and the heel is solid.
+        Over the seat (``points``: the plan's seat samples, with ``near`` their rim look-up)
+        the plate's underside, ``lift + plate`` of :meth:`top_above_seat`, must stand the
+        engraving depth above the posted plane, so that the plane is the underside and the
+        heel is solid.
         """
-        minx, miny, maxx, maxy = seat.bounds
-        gx, gy = np.meshgrid(np.arange(minx, maxx, 2.0), np.arange(miny, maxy, 2.0))
-        inside = shapely.contains_xy(seat, gx, gy)
-        edge = resample_even(np.asarray(seat.exterior.coords), 1.0)
-        pts = np.concatenate([np.column_stack([gx[inside], gy[inside]]), edge])
-        rim = self.rim.frame(pts)
-        _, plate, _ = self._offset(self.top_above_seat, pts, rim, self.thickness(pts[:, 0]))
-        floor = self.post_floor(pts[:, 0], pts[:, 1], rim.rim_mm)
+        rim = near.frame(self.edge_support)
+        thickness = self.thickness(points[:, 0])
+        _, plate, _ = self._offset(self.top_above_seat, points, rim, thickness)
+        floor = self.post_floor(points[:, 0], points[:, 1], rim.rim_mm)
         return self.label_depth_mm + max(self.thickness_mm, float((floor - plate).max()))
 
     def thickness(self, x: FloatArray) -> FloatArray:
@@ -282,7 +276,7 @@ class Surfaces:
         offset = top_s - t_mm / norm_s + gx_s * miss_x + gy_s * miss_y
         return top, np.minimum(offset, top - t_mm), 1.0 / norm
 
-    def evaluate(self, points: FloatArray) -> Heights:
+    def evaluate(self, points: FloatArray, near: RimPoints) -> Heights:
         """``z_top``, ``z_bot`` and the thickness along the normal at 2D points.
 
         The underside is the top offset by the local thickness along the normal (see
@@ -295,6 +289,8 @@ class Surfaces:
         ----------
         points : (n, 2) float
             Points inside the outline, mm.
+        near : RimPoints
+            Where they lie relative to the rim and the plantar edge.
 
         Returns
         -------
@@ -303,7 +299,7 @@ class Surfaces:
         """
         x, y = points[:, 0], points[:, 1]
         t_mm = self.thickness(x)
-        rim = self.rim.frame(points)
+        rim = near.frame(self.edge_support)
         top, plate, cos_slope = self._offset(self.top, points, rim, t_mm)
         plate = np.minimum(plate, _ball_envelope(points, top, t_mm))
         floor = self.post_floor(x, y, rim.rim_mm)

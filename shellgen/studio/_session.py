@@ -83,7 +83,7 @@ def shell_volume_mm3(shell: Shell) -> float:
     return float(np.einsum("ij,ij->", tri[:, 0], cross) / 6.0)
 
 
-def start(foot: Foot, profile: Profile, scan_name: str) -> Session:
+def start(foot: Foot, profile: Profile, scan_name: str, *, reuse: Shell | None = None) -> Session:
     """Calibrate and build the first shell for an analysed foot.
 
     Parameters
@@ -94,6 +94,8 @@ def start(foot: Foot, profile: Profile, scan_name: str) -> Session:
         The profile to build with.
     scan_name : str
         The scan's name in the workspace.
+    reuse : Shell, optional
+        An earlier shell of this foot, whose plan the build starts from when it fits.
 
     Raises
     ------
@@ -104,7 +106,7 @@ def start(foot: Foot, profile: Profile, scan_name: str) -> Session:
     """
     t0 = time.perf_counter()
     spec = calibrate(foot, profile)
-    shell = build(foot, spec)
+    shell = build(foot, spec, reuse=reuse.plan if reuse is not None else None)
     build_ms = 1000.0 * (time.perf_counter() - t0)
     logger.debug("built %s with %r in %.0f ms", scan_name, profile.name, build_ms)
     return Session(foot, scan_name, profile, spec, shell, build_ms)
@@ -113,12 +115,15 @@ def start(foot: Foot, profile: Profile, scan_name: str) -> Session:
 def revise(session: Session, profile: Profile) -> Session:
     """The session with a changed profile: calibrate and build again from the cached foot.
 
+    The build starts from the session shell's plan (outline, triangulation) when the change
+    leaves it as it is (thickness, arch, post, flex ratio, patient values).
+
     Raises
     ------
     ProfileError, GeometryError
         As :func:`start`; ``session`` itself is unchanged.
     """
-    return start(session.foot, profile, session.scan_name)
+    return start(session.foot, profile, session.scan_name, reuse=session.shell)
 
 
 def check(session: Session) -> Report:
