@@ -13,7 +13,8 @@ from _shapes import closed_slab, flat, rounded_slab, shell_like, superellipse
 from shapely.geometry import Polygon, box
 
 from shellgen.materials import MATERIALS, material
-from shellgen.validation import Report, _triangles_cross, validate
+from shellgen.validation import Report, validate
+from shellgen.validation._intersections import _triangles_cross
 
 PA12 = material("PA12-MJF")
 
