@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from shellgen.cli._options import KindOpt, LengthOpt, SideOpt, UnitsOpt
+from shellgen.cli._options import (
+    KindOpt,
+    LengthOpt,
+    OrderOpt,
+    ProfileOpt,
+    SideOpt,
+    UnitsOpt,
+)
 from shellgen.errors import ProfileError
 
 
@@ -18,18 +25,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def build(
         scan: Annotated[Path, typer.Argument(help="Foot scan file.")],
-        profile: Annotated[
-            str, typer.Option("--profile", "-p", help="Profile .toml, or a shipped name.")
-        ] = "standard",
+        profile: ProfileOpt = "standard",
         out_dir: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path(
             "output"
         ),
         formats: Annotated[
             str, typer.Option("--format", help="Comma-separated: stl, 3mf.")
         ] = "stl,3mf",
-        order: Annotated[
-            str | None, typer.Option("--order", help="Order id for the label (default: scan stem).")
-        ] = None,
+        order: OrderOpt = None,
         force: Annotated[
             bool, typer.Option("--force", help="Write STL/3MF even if validation fails.")
         ] = False,

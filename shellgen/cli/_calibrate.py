@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from shellgen.calibration import calibrate as calibrate_foot
-from shellgen.cli._options import KindOpt, LengthOpt, SideOpt, UnitsOpt
+from shellgen.cli._options import (
+    KindOpt,
+    LengthOpt,
+    OrderOpt,
+    ProfileOpt,
+    SideOpt,
+    UnitsOpt,
+)
 from shellgen.profile import load_profile, profile_path
 
 
@@ -18,15 +25,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def calibrate(
         scan: Annotated[str, typer.Argument(help="Foot scan file.")],
-        profile: Annotated[
-            str, typer.Option("--profile", "-p", help="Profile .toml, or a shipped name.")
-        ],
+        profile: ProfileOpt,
         as_json: Annotated[
             bool, typer.Option("--json", help="Print {name: {value, unit, source, rule}}.")
         ] = False,
-        order: Annotated[
-            str | None, typer.Option("--order", help="Order id for the label (default: scan stem).")
-        ] = None,
+        order: OrderOpt = None,
         units: UnitsOpt = None,
         side: SideOpt = "auto",
         kind: KindOpt = "auto",

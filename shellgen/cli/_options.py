@@ -1,4 +1,4 @@
-"""Options shared by every command that reads a scan."""
+"""Options shared by the commands that read a scan or build from a profile."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["KindOpt", "LengthOpt", "SideOpt", "UnitsOpt"]
+__all__ = ["KindOpt", "LengthOpt", "OrderOpt", "ProfileOpt", "SideOpt", "UnitsOpt"]
 
 UnitsOpt = Annotated[
     str | None,
@@ -20,4 +20,10 @@ KindOpt = Annotated[
 LengthOpt = Annotated[
     float | None,
     typer.Option("--length-mm", help="Known foot length, mm, for scans with no true scale."),
+]
+ProfileOpt = Annotated[
+    str, typer.Option("--profile", "-p", help="Profile .toml, or a shipped name.")
+]
+OrderOpt = Annotated[
+    str | None, typer.Option("--order", help="Order id for the label (default: scan stem).")
 ]
