@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 from scipy import ndimage
 
@@ -66,17 +68,4 @@ def analyze(scan: Scan, *, spacing_mm: float = GRID_MM) -> Foot:
     z = smooth(z, SMOOTH_MM, spacing_mm)
     field = HeightField(raw_field.x0_mm, raw_field.y0_mm, spacing_mm, z)
     m = measure(field, mask)
-    return Foot(
-        scan=scan,
-        plantar=field,
-        footprint=m.footprint,
-        plantar_region=m.plantar_region,
-        contact_region=m.contact_region,
-        standing=m.standing,
-        landmarks=m.landmarks,
-        foot_length_mm=m.foot_length_mm,
-        ball_width_mm=m.ball_width_mm,
-        heel_width_mm=m.heel_width_mm,
-        arch_length_mm=m.arch_length_mm,
-        arch=m.arch,
-    )
+    return Foot(scan=scan, plantar=field, **{f.name: getattr(m, f.name) for f in fields(m)})

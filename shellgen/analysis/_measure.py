@@ -6,8 +6,6 @@ applies the same functions to its exact model to get ground truth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import shapely
 from scipy import ndimage
@@ -15,7 +13,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from shellgen._typing import BoolArray, FloatArray
 from shellgen.analysis._grid import largest_component, mask_to_polygons
-from shellgen.analysis._model import Arch, ArchType, HeightField, Landmarks
+from shellgen.analysis._model import Arch, ArchType, HeightField, Landmarks, Measures
 from shellgen.limits import (
     ARCH_INDEX_HIGH_MAX,
     ARCH_INDEX_LOW_MIN,
@@ -24,7 +22,7 @@ from shellgen.limits import (
     PLANTAR_MAX_SLOPE_DEG,
 )
 
-__all__ = ["Measures", "arch_type", "measure"]
+__all__ = ["arch_type", "measure"]
 
 #: Heel breadth is taken at this fraction of foot length (shoe-last practice).
 HEEL_STATION = 0.16
@@ -43,24 +41,6 @@ EDGE_Y_WINDOW_MM = 21.0
 APEX_TOP_FRACTION = 0.15
 #: Contact area (mm^2) that heel and forefoot must each reach for a standing scan.
 STANDING_MIN_CONTACT_MM2 = 400.0
-
-
-@dataclass(frozen=True, eq=False)
-class Measures:
-    """Everything ``measure`` finds; ``analyze`` wraps it into a ``Foot``."""
-
-    footprint: Polygon
-    plantar_region: Polygon
-    plantar_mask: BoolArray
-    contact_region: MultiPolygon
-    contact_mask: BoolArray
-    standing: bool
-    landmarks: Landmarks
-    foot_length_mm: float
-    ball_width_mm: float
-    heel_width_mm: float
-    arch_length_mm: float
-    arch: Arch
 
 
 def arch_type(index: float) -> ArchType:
@@ -218,9 +198,7 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
     return Measures(
         footprint=footprint,
         plantar_region=plantar_region,
-        plantar_mask=plantar_mask,
         contact_region=contact_region,
-        contact_mask=contact_mask,
         standing=standing,
         landmarks=landmarks,
         foot_length_mm=float(length),

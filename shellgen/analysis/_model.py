@@ -12,7 +12,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shellgen._typing import FloatArray
 from shellgen.scan import Scan
 
-__all__ = ["Arch", "ArchType", "Foot", "HeightField", "Landmarks", "Point2"]
+__all__ = ["Arch", "ArchType", "Foot", "HeightField", "Landmarks", "Measures", "Point2"]
 
 ArchType = Literal["high", "normal", "low"]
 Point2 = tuple[float, float]
@@ -122,15 +122,11 @@ class Arch:
 
 
 @dataclass(frozen=True, eq=False)
-class Foot:
-    """What shellgen measured on one prepared scan, foot frame, mm.
+class Measures:
+    """What the definitions of ``_measure`` find on a plantar height field, foot frame, mm.
 
     Attributes
     ----------
-    scan : Scan
-        The prepared scan this was measured on.
-    plantar : HeightField
-        The underside of the foot, lightly smoothed, gaps filled; NaN outside the footprint.
     footprint : Polygon
         Silhouette of the foot seen from below.
     plantar_region : Polygon
@@ -148,8 +144,6 @@ class Foot:
         Medial arch measures.
     """
 
-    scan: Scan
-    plantar: HeightField
     footprint: Polygon
     plantar_region: Polygon
     contact_region: MultiPolygon
@@ -160,3 +154,20 @@ class Foot:
     heel_width_mm: float
     arch_length_mm: float
     arch: Arch
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Foot(Measures):
+    """What shellgen measured on one prepared scan, foot frame, mm: the :class:`Measures`
+    of its plantar height field, with the scan and the field.
+
+    Attributes
+    ----------
+    scan : Scan
+        The prepared scan this was measured on.
+    plantar : HeightField
+        The underside of the foot, lightly smoothed, gaps filled; NaN outside the footprint.
+    """
+
+    scan: Scan
+    plantar: HeightField

@@ -86,9 +86,19 @@ def fake_foot(path: str, side: Side) -> Foot:
     arch = Arch(15.0, 100.0, 0.23, "normal", np.zeros(3), np.zeros(3))
     plantar = HeightField(0.0, -50.0, 2.0, np.zeros((50, 140)))
     return Foot(
-        scan, plantar, outline, outline, MultiPolygon([outline]), True, landmarks,
-        260.0, 98.0, 62.0, 185.0, arch,
-    )  # fmt: skip
+        scan=scan,
+        plantar=plantar,
+        footprint=outline,
+        plantar_region=outline,
+        contact_region=MultiPolygon([outline]),
+        standing=True,
+        landmarks=landmarks,
+        foot_length_mm=260.0,
+        ball_width_mm=98.0,
+        heel_width_mm=62.0,
+        arch_length_mm=185.0,
+        arch=arch,
+    )
 
 
 @pytest.fixture
