@@ -25,6 +25,7 @@ from shellgen.calibration import calibrate
 from shellgen.errors import GeometryError
 from shellgen.profile import load_profile, profile_path
 from shellgen.shell import Shell, build
+from shellgen.shell._envelope import NEIGHBOUR_REACH_MM
 from shellgen.spec import ShellSpec
 from shellgen.validation import validate
 
@@ -261,10 +262,12 @@ def test_heel_is_at_least_thickness_over_the_post_and_cup_rises_to_its_depth(
     assert rise.min() >= spec.heel_cup_depth_mm - 1.0  # rim rounded by at most 1 mm
 
 
+@pytest.mark.parametrize("thickness_mm", [3.0, NEIGHBOUR_REACH_MM + 1.5])
 def test_no_underside_vertex_comes_nearer_the_top_than_the_thickness(
-    foot: Foot, spec: ShellSpec
+    foot: Foot, thickness_mm: float
 ) -> None:
-    shell = build(foot, make_spec("sulcus", label=""))
+    spec = dataclasses.replace(make_spec("sulcus", label=""), thickness_mm=thickness_mm)
+    shell = build(foot, spec)
     top, bottom = np.split(shell.vertices, 2)
     full, ratio = spec.thickness_mm, spec.flex_thickness_ratio
     local = np.where(bottom[:, 0] < spec.flex_start_x_mm, full, ratio * full)

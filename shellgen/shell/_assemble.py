@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-import shapely
-from shapely.geometry import MultiPolygon
 
-from shellgen._typing import BoolArray, FloatArray, IntArray
+from shellgen._typing import FloatArray, IntArray
 from shellgen.errors import GeometryError
-from shellgen.shell._mesh2d import Mesh2D
+from shellgen.shell._plan import Plan
 from shellgen.shell._surfaces import Heights
 
 __all__ = ["assemble"]
 
 
 def assemble(
-    mesh: Mesh2D,
-    heights: Heights,
-    n_outline_rings: int,
-    glyphs: MultiPolygon | None,
-    depth_mm: float,
+    layout: Plan, heights: Heights, depth_mm: float
 ) -> tuple[FloatArray, IntArray, FloatArray]:
-    """Top, bottom (engraved) and wall faces of the closed shell.
+    """Top, bottom (engraved ``depth_mm`` inside the plan's glyphs) and wall faces.
 
     Vertices: ``n`` top vertices, ``n`` bottom vertices, then a raised bottom copy of every
     glyph-ring vertex (the ceiling of the engraving). Walls: on every outline ring, from
@@ -35,6 +29,7 @@ def assemble(
     thickness : (v,) float
         Thickness along the normal at each vertex, mm.
     """
+    mesh, n_outline_rings = layout.mesh, layout.n_outline_rings
     pts, tris = mesh.points, mesh.triangles
     top, bottom, cos_slope = heights.top, heights.bottom, heights.cos_slope
     n = len(pts)
@@ -45,21 +40,11 @@ def assemble(
             "raise thickness_mm"
         )
     glyph_rings = mesh.rings[n_outline_rings:]
-    in_glyph: BoolArray = np.zeros(n, dtype=bool)
-    bottom_z = bottom.copy()
+    in_glyph, tri_in_glyph = layout.vertex_in_glyph, layout.triangle_in_glyph
+    bottom_z = bottom + depth_mm * in_glyph
     raised = np.arange(n, dtype=np.int64) + n
     ring_ids = np.concatenate(glyph_rings) if glyph_rings else np.zeros(0, dtype=np.int64)
-    if glyphs is not None:
-        in_glyph = shapely.contains_xy(glyphs, pts[:, 0], pts[:, 1])
-        in_glyph[ring_ids] = False  # on the outline: both levels, as separate vertices
-        bottom_z = bottom + depth_mm * in_glyph
-        raised[ring_ids] = 2 * n + np.arange(len(ring_ids))
-    centroids = pts[tris].mean(axis=1)
-    tri_in_glyph = (
-        shapely.contains_xy(glyphs, centroids[:, 0], centroids[:, 1])
-        if glyphs is not None
-        else np.zeros(len(tris), dtype=bool)
-    )
+    raised[ring_ids] = 2 * n + np.arange(len(ring_ids))
     low = tris + n
     high = raised[tris]
     bottom_tris = np.where(tri_in_glyph[:, None], high, low)[:, [0, 2, 1]]

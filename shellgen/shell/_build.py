@@ -62,10 +62,8 @@ def build(foot: Foot, spec: ShellSpec, *, reuse: Plan | None = None) -> Shell:
         reuse if reuse is not None and reuse.fits(foot, spec) else plan(foot, PlanSpec.of(spec))
     )
     surf = Surfaces.make(foot, spec, layout)
-    heights = surf.evaluate(layout.mesh.points, layout.vertex_rim)
-    vertices, faces, thickness = assemble(
-        layout.mesh, heights, layout.n_outline_rings, layout.glyphs, spec.label_depth_mm
-    )
+    heights = surf.evaluate(layout.mesh.points, layout.vertex_rim, layout.neighbours)
+    vertices, faces, thickness = assemble(layout, heights, spec.label_depth_mm)
     logger.debug(
         "built shell: %d vertices, %d faces, heel lift %.2f mm",
         len(vertices),

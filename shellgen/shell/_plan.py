@@ -17,8 +17,9 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from shellgen._typing import FloatArray
+from shellgen._typing import BoolArray, FloatArray
 from shellgen.analysis import Foot
+from shellgen.shell._envelope import NEIGHBOUR_REACH_MM, Neighbours
 from shellgen.shell._label import GLYPH_STEP_MM, label_glyphs
 from shellgen.shell._mesh2d import Mesh2D, resample_even, resample_ring, triangulate
 from shellgen.shell._model import PlanSpec
@@ -71,6 +72,12 @@ class Plan:
         Where those lie relative to the rim and the plantar edge.
     plantar_heights : (ny, nx) float
         The foot's plantar height field with its gaps filled (see ``filled_heights``), mm.
+    neighbours : Neighbours
+        Pairs of mesh points up to ``NEIGHBOUR_REACH_MM`` apart (for the ball envelope).
+    vertex_in_glyph : (n,) bool
+        Mesh points strictly inside a glyph (engraved; glyph outlines are not).
+    triangle_in_glyph : (m,) bool
+        Triangles inside a glyph.
     """
 
     foot: Foot
@@ -87,6 +94,9 @@ class Plan:
     seat_points: FloatArray
     seat_rim: RimPoints
     plantar_heights: FloatArray
+    neighbours: Neighbours
+    vertex_in_glyph: BoolArray
+    triangle_in_glyph: BoolArray
 
     @property
     def n_outline_rings(self) -> int:
@@ -129,6 +139,7 @@ def plan(foot: Foot, spec: PlanSpec) -> Plan:
         array.flags.writeable = False
     rim = RimLookup.make(outer, foot)
     seat_points = _seat_points(seat)
+    in_glyph, tri_in_glyph = _in_glyphs(mesh, 1 + len(outline.interiors), glyphs)
     return Plan(
         foot=foot,
         spec=spec,
@@ -144,7 +155,24 @@ def plan(foot: Foot, spec: PlanSpec) -> Plan:
         seat_points=seat_points,
         seat_rim=rim.points(seat_points),
         plantar_heights=filled_heights(foot.plantar),
+        neighbours=Neighbours.of(mesh.points, NEIGHBOUR_REACH_MM),
+        vertex_in_glyph=in_glyph,
+        triangle_in_glyph=tri_in_glyph,
     )
+
+
+def _in_glyphs(
+    mesh: Mesh2D, n_outline_rings: int, glyphs: MultiPolygon | None
+) -> tuple[BoolArray, BoolArray]:
+    """Mesh points strictly inside a glyph (not on a glyph ring), and triangles inside one."""
+    if glyphs is None:
+        return np.zeros(len(mesh.points), dtype=bool), np.zeros(len(mesh.triangles), dtype=bool)
+    pts = mesh.points
+    inside = shapely.contains_xy(glyphs, pts[:, 0], pts[:, 1])
+    for ids in mesh.rings[n_outline_rings:]:
+        inside[ids] = False  # on an outline: both levels, as separate vertices
+    centroids = pts[mesh.triangles].mean(axis=1)
+    return inside, shapely.contains_xy(glyphs, centroids[:, 0], centroids[:, 1])
 
 
 def _seat_points(seat: Polygon) -> FloatArray:

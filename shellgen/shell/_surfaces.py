@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot
+from shellgen.shell._envelope import Neighbours, ball_envelope
 from shellgen.shell._outline import CUP_FADE_MM, POST_END
 from shellgen.shell._plan import Plan
 from shellgen.shell._rim import RIM_REACH_MM, RimFrame, RimPoints
@@ -276,14 +276,14 @@ class Surfaces:
         offset = top_s - t_mm / norm_s + gx_s * miss_x + gy_s * miss_y
         return top, np.minimum(offset, top - t_mm), 1.0 / norm
 
-    def evaluate(self, points: FloatArray, near: RimPoints) -> Heights:
+    def evaluate(self, points: FloatArray, near: RimPoints, neighbours: Neighbours) -> Heights:
         """``z_top``, ``z_bot`` and the thickness along the normal at 2D points.
 
         The underside is the top offset by the local thickness along the normal (see
         :meth:`_offset`), kept at least the thickness from every top point (see
-        :func:`_ball_envelope`: where the top bends tighter than the thickness the offset
-        alone would come too close), and clipped below by the posted heel floor (a solid
-        heel) and z = 0.
+        ``ball_envelope``: where the top bends tighter than the thickness the offset alone
+        would come too close), and clipped below by the posted heel floor (a solid heel) and
+        z = 0.
 
         Parameters
         ----------
@@ -291,6 +291,8 @@ class Surfaces:
             Points inside the outline, mm.
         near : RimPoints
             Where they lie relative to the rim and the plantar edge.
+        neighbours : Neighbours
+            Pairs of the points near each other (for the ball envelope).
 
         Returns
         -------
@@ -301,7 +303,7 @@ class Surfaces:
         t_mm = self.thickness(x)
         rim = near.frame(self.edge_support)
         top, plate, cos_slope = self._offset(self.top, points, rim, t_mm)
-        plate = np.minimum(plate, _ball_envelope(points, top, t_mm))
+        plate = np.minimum(plate, ball_envelope(points, top, t_mm, neighbours))
         floor = self.post_floor(x, y, rim.rim_mm)
         bottom = np.maximum(np.minimum(plate, floor), 0.0)
         is_plate = bottom >= plate
@@ -327,31 +329,3 @@ def _sampled(
     at, x_plus, x_minus, y_plus, y_minus = np.split(z, len(_STENCIL))
     h2 = 2.0 * SLOPE_STEP_MM
     return at, ((x_plus - x_minus) / h2, (y_plus - y_minus) / h2)
-
-
-def _ball_envelope(points: FloatArray, top: FloatArray, t_mm: FloatArray) -> FloatArray:
-    """Highest underside at each point that keeps every top sample at least ``t`` away.
-
-    The lower envelope of balls of radius ``t`` (the thickness at the point) centred on the
-    top surface sampled at the same points: ``min_q top(q) - sqrt(t^2 - |p - q|^2)`` over
-    the points ``q`` within ``t``. On a smooth plate it lies just below the normal offset;
-    on a crest tighter than the thickness it is the rounded underside a real offset has.
-
-    Parameters
-    ----------
-    points : (n, 2) float
-        Points, mm.
-    top : (n,) float
-        Top surface height at the points, mm.
-    t_mm : (n,) float
-        Thickness at the points, mm.
-    """
-    pairs = cKDTree(points).query_pairs(float(t_mm.max()), output_type="ndarray")
-    a, b = pairs[:, 0], pairs[:, 1]
-    gap2 = np.sum((points[a] - points[b]) ** 2, axis=1)
-    envelope = top - t_mm
-    for i, j in ((a, b), (b, a)):
-        near = gap2 < t_mm[i] ** 2
-        i_near = i[near]
-        np.minimum.at(envelope, i_near, top[j[near]] - np.sqrt(t_mm[i_near] ** 2 - gap2[near]))
-    return envelope
