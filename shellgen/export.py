@@ -55,6 +55,9 @@ _STL_HEADER: Final = b"shellgen binary STL, units mm".ljust(80, b" ")
 #: Every zip entry of a 3MF carries this date (the earliest a zip can hold).
 _ZIP_DATE: Final = (1980, 1, 1, 0, 0, 0)
 
+#: Deflate level of 3MF entries: 1 is three times faster than 6 for a quarter more bytes.
+_ZIP_LEVEL: Final = 1
+
 #: Metadata names the 3MF core specification defines; other names get our namespace.
 _3MF_WELL_KNOWN: Final = frozenset(
     {
@@ -267,7 +270,7 @@ def write_3mf_objects(
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0o644 << 16
-            archive.writestr(info, entries[entry].encode("utf-8"), compresslevel=6)
+            archive.writestr(info, entries[entry].encode("utf-8"), compresslevel=_ZIP_LEVEL)
     return Path(path)
 
 
@@ -291,10 +294,13 @@ def _model_xml(
             "   <mesh>",
             "    <vertices>",
         ]
-        rounded = (np.round(vertices, 5) + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
-        lines += [f'     <vertex x="{x:.5f}" y="{y:.5f}" z="{z:.5f}"/>' for x, y, z in rounded]
+        # One %-format over all rows: several times faster than a line per row in Python.
+        rounded = (np.round(vertices, 5) + 0.0).ravel().tolist()  # + 0.0: -0.0 becomes 0.0
+        vertex = '     <vertex x="%.5f" y="%.5f" z="%.5f"/>\n'
+        triangle = '     <triangle v1="%d" v2="%d" v3="%d"/>\n'
+        lines += (vertex * len(vertices) % tuple(rounded)).splitlines()
         lines += ["    </vertices>", "    <triangles>"]
-        lines += [f'     <triangle v1="{a}" v2="{b}" v3="{c}"/>' for a, b, c in faces.tolist()]
+        lines += (triangle * len(faces) % tuple(faces.ravel().tolist())).splitlines()
         lines += ["    </triangles>", "   </mesh>", "  </object>"]
     lines += [" </resources>", " <build>"]
     lines += [f'  <item objectid="{i}"/>' for i in range(1, len(objects) + 1)]

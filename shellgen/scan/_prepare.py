@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from shellgen._typing import BoolArray, FloatArray
+from shellgen._typing import BoolArray, FloatArray, IntArray
 from shellgen.errors import ScanError
 from shellgen.limits import FOOT_LENGTH_RANGE_MM, MIN_POINTS, UNIT_TO_MM
 from shellgen.scan._frame import (
@@ -18,11 +19,14 @@ from shellgen.scan._frame import (
     basis_from_up,
     best_up_raw,
     footprint,
+    grid_cells,
+    grid_coords,
     lowest_per_cell,
     medial_sign,
     refine_support,
     robust_extent,
     toe_sign,
+    voxel_groups,
     voxel_representatives,
 )
 from shellgen.scan._model import Kind, RawScan, Scan, Side, Units
@@ -32,10 +36,13 @@ __all__ = ["prepare"]
 log = logging.getLogger(__name__)
 
 #: Scans with more points than this are first thinned to one point per voxel of
-#: ``extent / DOWNSAMPLE_VOXELS`` (about 0.45 mm on a foot): every later step costs the same
-#: for a 1 M- or a 5 M-point scan.
+#: ``extent / DOWNSAMPLE_VOXELS`` (about 1.2 mm for a foot on a floor, 0.9 mm without): the
+#: density of a 1 mm scan, at which the 1 mm analysis meets its accuracy. Every later step
+#: then costs about the same for a 1 M- or a 5 M-point scan.
 DOWNSAMPLE_ABOVE = 200_000
-DOWNSAMPLE_VOXELS = 600.0
+DOWNSAMPLE_VOXELS = 300.0
+#: Strays off the surface are sought among one point per voxel of ``extent / STRAY_VOXELS``.
+STRAY_VOXELS = 300.0
 #: Points higher than this fraction of foot length are leg, not foot.
 LEG_CROP = 0.36
 #: A scan this flat (height over length) is a plantar scan, not a whole foot.
@@ -43,6 +50,11 @@ PLANTAR_MAX_HEIGHT_RATIO = 0.24
 #: Plausible shape of a foot's footprint.
 ELONGATION_RANGE = (1.8, 4.2)
 HEEL_BALL_MAX_RATIO = 0.9
+#: RANSAC counts each plane's inliers on about this many points.
+RANSAC_SAMPLE = 4000
+#: Most cells (a byte each) of the grid that screens points before the test for strays
+#: floating off the surface; a cloud needing more has every point tested.
+SCREEN_MAX_CELLS = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -104,34 +116,52 @@ def prepare(
     extent = robust_extent(pts)
     if not np.isfinite(extent) or extent <= 0:
         raise ScanError(f"{name}: all points coincide; this is not a foot scan")
+    thinned = None
     if len(pts) > DOWNSAMPLE_ABOVE:
-        # Denser than the 1 mm analysis needs: one point per voxel of about 0.45 mm.
-        pts = pts[voxel_representatives(pts, extent / DOWNSAMPLE_VOXELS)]
-    keep = _drop_outliers(pts, extent)
+        # Denser than the 1 mm analysis needs: one point per voxel of about 1 mm.
+        thinned = extent / DOWNSAMPLE_VOXELS
+        pts = pts[voxel_representatives(pts, thinned)]
+    keep = _dense_clusters(pts, extent)
     n_outliers = int((~keep).sum())
     pts = pts[keep]
     _require_points(name, len(pts), "after removing outliers")
 
     surround = _find_surround(pts, extent, name)
     n_floor = 0
-    if surround is not None:
+    if surround is None:
+        keep = _near_surface(pts, extent / STRAY_VOXELS, thinned)
+        n_outliers += int((~keep).sum())
+        pts = pts[keep]
+        _require_points(name, len(pts), "after removing outliers")
+    else:
         d = pts @ surround.normal - surround.offset
         thr = extent / 250.0
+        up = surround.normal
         if surround.kind == "impression":
             if kind not in ("auto", "impression"):
                 log.info("%s: a flat surround was found, but --kind %s was given", name, kind)
             body = d < -thr
-            up = surround.normal
+            n_floor = int((~body).sum())
+            pts = pts[body]
+            _require_points(name, len(pts), "after removing the floor or surround")
+            # Stray points near the surround were not isolated before it went; they are now.
+            object_extent = robust_extent(pts)
+            keep = _dense_clusters(pts, object_extent)
+            keep[keep] = _near_surface(pts[keep], object_extent / STRAY_VOXELS, thinned)
+            n_outliers += int((~keep).sum())
+            pts = pts[keep]
         else:
-            body = _floor_mask(pts, surround.normal, d, thr)
-            up = surround.normal
-        n_floor = int((~body).sum())
-        pts = pts[body]
-        _require_points(name, len(pts), "after removing the floor or surround")
-        # Stray points near the surround were not isolated before it went; they are now.
-        keep = _drop_outliers(pts, robust_extent(pts))
-        n_outliers += int((~keep).sum())
-        pts = pts[keep]
+            # Strays and debris are found among the points above the floor, without it: the
+            # floor would hide them, and would keep floor points under them as sole.
+            above = np.flatnonzero(d > thr)
+            clean = _dense_clusters(pts[above], robust_extent(pts[above]))
+            clean[clean] = _near_surface(pts[above[clean]], extent / STRAY_VOXELS, thinned)
+            foot = np.zeros(len(pts), dtype=bool)
+            foot[above[clean]] = True
+            body = _floor_mask(pts, surround.normal, foot, np.abs(d) <= thr)
+            n_outliers += int((~clean).sum())
+            n_floor = len(pts) - int(body.sum()) - int((~clean).sum())
+            pts = pts[body]
         _require_points(name, len(pts), "after removing the floor or surround")
     _check_single_object(pts, extent, name)
 
@@ -214,51 +244,111 @@ def _require_points(name: str, n: int, when: str) -> None:
         )
 
 
-def _drop_outliers(points: FloatArray, extent: float) -> BoolArray:
-    """Points whose voxel has few occupied neighbours, or that sit in a small cluster."""
-    vox = extent / 120.0
-    keys = np.floor((points - points.min(axis=0)) / vox).astype(np.int64) + 1
-    shape = keys.max(axis=0) + 2
-    grid = np.zeros(shape, dtype=np.int32)
-    np.add.at(grid, (keys[:, 0], keys[:, 1], keys[:, 2]), 1)
-    occupied = grid > 0
-    neighbours = ndimage.convolve(occupied.astype(np.int32), np.ones((3, 3, 3), np.int32))
-    solid = occupied & (neighbours >= 4)
-    labels, n = ndimage.label(solid, structure=np.ones((3, 3, 3)))
+def _dense_clusters(points: FloatArray, extent: float) -> BoolArray:
+    """Points whose coarse voxel (``extent / 120``) belongs to a large cluster of voxels that
+    each have at least three occupied neighbours: isolated strays and small debris go."""
+    if len(points) == 0:
+        return np.zeros(0, dtype=bool)
+    (i, j, k), shape = grid_coords(points, extent / 120.0, pad=1)
+    occupied = np.zeros(shape, dtype=np.uint8)
+    occupied[i, j, k] = 1
+    solid = (occupied > 0) & (_box_sum(occupied) >= 4)
+    # Label only the box around the solid cells: strays make the grid several times larger.
+    (i0, i1), (j0, j1), (k0, k1) = (
+        _nonzero_span(np.asarray(solid.any(axis=other))) for other in ((1, 2), (0, 2), (0, 1))
+    )
+    labels, n = ndimage.label(solid[i0:i1, j0:j1, k0:k1], structure=np.ones((3, 3, 3)))
     if n == 0:
         return np.zeros(len(points), dtype=bool)
-    sizes = np.bincount(labels.ravel(), weights=grid.ravel())
+    inside = (i >= i0) & (i < i1) & (j >= j0) & (j < j1) & (k >= k0) & (k < k1)
+    of_point = np.zeros(len(points), dtype=np.int64)
+    of_point[inside] = labels[i[inside] - i0, j[inside] - j0, k[inside] - k0]
+    sizes = np.bincount(of_point, minlength=n + 1)
     sizes[0] = 0
     big = sizes >= 0.02 * sizes.max()
-    keep = np.asarray(big[labels[keys[:, 0], keys[:, 1], keys[:, 2]]])
-    keep[keep] = _near_surface(points[keep], extent / 300.0)
-    return keep
+    return np.asarray(big[of_point])
 
 
-def _near_surface(points: FloatArray, vox: float) -> BoolArray:
+def _nonzero_span(flags: BoolArray) -> tuple[int, int]:
+    """First and one past the last True of a 1D array ((0, 0) when none is)."""
+    where = np.flatnonzero(flags)
+    return (int(where[0]), int(where[-1]) + 1) if len(where) else (0, 0)
+
+
+def _box_sum(grid: NDArray[np.integer[Any]]) -> NDArray[np.integer[Any]]:
+    """Sum over the 3 x 3 (x 3) block around every cell of a grid (itself included), in
+    the grid's dtype, as one running sum per axis; cells outside the grid count as zero."""
+    total = grid
+    for axis in range(grid.ndim):
+        head = tuple(slice(1, None) if a == axis else slice(None) for a in range(grid.ndim))
+        tail = tuple(slice(None, -1) if a == axis else slice(None) for a in range(grid.ndim))
+        summed = total.copy()
+        summed[head] += total[tail]
+        summed[tail] += total[head]
+        total = summed
+    return total
+
+
+def _near_surface(points: FloatArray, vox: float, thinned: float | None = None) -> BoolArray:
     """Points lying on the scanned surface, not floating just off it.
 
     A stray point a few millimetres off the skin shares its coarse voxel neighbourhood with
     the surface, but its nearest neighbours are several times further away than a surface
-    point's. One representative per fine voxel is tested (mean distance to its 6 nearest
-    representatives above 3 times the median), and every point follows its voxel.
+    point's. One representative per fine voxel (``vox``) is tested, and every point follows
+    its voxel. A representative is a stray when
+
+    - the mean distance to its 6 nearest representatives is above 3 times the median (over
+      an even sample of at most about 4 000); those with six others in the 3 x 3 x 3 block
+      of cells of side ``limit / (2 sqrt 3)`` around them pass without a query, as those six
+      lie within ``limit``;
+    - or, in a scan thinned to one point per voxel of edge ``thinned`` (None: not thinned),
+      no other representative lies within two such voxels. A dense scan's surface holds a
+      point in every voxel it crosses; the first test, scaled by the thinned spacing, lets
+      strays 2.5 to 3.5 mm off the skin through, this one does not.
     """
-    keys = np.floor((points - points.min(axis=0)) / vox).astype(np.int64)
-    dims = keys.max(axis=0) + 1
-    flat = (keys[:, 0] * dims[1] + keys[:, 1]) * dims[2] + keys[:, 2]
-    _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
+    if len(points) < 10:
+        return np.ones(len(points), dtype=bool)
+    first, inverse = voxel_groups(points, vox)
     reps = points[first]
     if len(reps) < 10:
         return np.ones(len(points), dtype=bool)
-    dist, _ = cKDTree(reps).query(reps, k=7)
-    spread = dist[:, 1:].mean(axis=1)
-    return np.asarray((spread <= 3.0 * np.median(spread))[inverse.ravel()])
+    tree = cKDTree(reps)
+    sample = reps[:: max(1, len(reps) // 4000)]
+    limit = 3.0 * float(np.median(tree.query(sample, k=7)[0][:, 1:].mean(axis=1)))
+    check = _block_counts(reps, limit / (2.0 * np.sqrt(3.0))) < 7
+    ok = np.ones(len(reps), dtype=bool)
+    if check.any():
+        spread = tree.query(reps[check], k=7)[0][:, 1:].mean(axis=1)
+        ok[check] = spread <= limit
+    if thinned is not None:
+        reach = 2.0 * thinned
+        ok &= tree.query(reps, k=2, distance_upper_bound=reach)[0][:, 1] <= reach
+    return np.asarray(ok[inverse])
+
+
+def _block_counts(points: FloatArray, cell: float) -> IntArray:
+    """Points in the 3 x 3 x 3 block of cells of side ``cell`` around each point, itself
+    included, counting at most 7 a cell; 0 for all when the grid would exceed
+    ``SCREEN_MAX_CELLS`` cells."""
+    span = np.ptp(points, axis=0)
+    if not cell > 0 or np.prod(span / cell + 3.0) > SCREEN_MAX_CELLS:
+        return np.zeros(len(points), dtype=np.int64)
+    flat, shape = grid_cells(points, cell, pad=1)
+    cells, count = np.unique(flat, return_counts=True)
+    # Counts capped at 7 tell the same, and 27 of them fit in a byte.
+    grid = np.zeros(int(np.prod(shape)), dtype=np.uint8)
+    grid[cells] = np.minimum(count, 7)
+    return _box_sum(grid.reshape(shape)).ravel()[flat].astype(np.int64)
 
 
 def _ransac_plane(
     points: FloatArray, threshold: float, iterations: int = 400
 ) -> tuple[FloatArray, float, BoolArray]:
-    """The plane with most inliers (seeded RANSAC, then a least-squares refit)."""
+    """The plane with most inliers (seeded RANSAC, then a least-squares refit).
+
+    Hypotheses are counted on an even sample of about ``RANSAC_SAMPLE`` points; the winner's
+    inliers among all points are refitted.
+    """
     rng = np.random.default_rng(0)
     idx = rng.integers(0, len(points), size=(iterations, 3))
     a, b, c = points[idx[:, 0]], points[idx[:, 1]], points[idx[:, 2]]
@@ -267,9 +357,10 @@ def _ransac_plane(
     ok = norms > 1e-12
     normals, a = normals[ok] / norms[ok, None], a[ok]
     offsets = np.einsum("ij,ij->i", normals, a)
+    sample = points[:: max(1, len(points) // RANSAC_SAMPLE)]
     best_count, best = -1, 0
     for i in range(0, len(normals), 50):
-        d = np.abs(points @ normals[i : i + 50].T - offsets[i : i + 50])
+        d = np.abs(sample @ normals[i : i + 50].T - offsets[i : i + 50])
         counts = (d < threshold).sum(axis=0)
         j = int(np.argmax(counts))
         if counts[j] > best_count:
@@ -331,29 +422,31 @@ def _find_surround(points: FloatArray, extent: float, name: str) -> _Surround | 
     return _Surround(n, off, kind) if kind == "floor" else _Surround(-n, -off, kind)
 
 
-def _floor_mask(points: FloatArray, normal: FloatArray, d: FloatArray, thr: float) -> BoolArray:
-    """Keep the foot: points off the floor, and floor-level points under the foot.
+def _floor_mask(
+    points: FloatArray, normal: FloatArray, above: BoolArray, low: BoolArray
+) -> BoolArray:
+    """Keep the foot: the points standing above the floor, and the floor-level points under
+    the foot.
 
-    A floor-level point belongs to the sole when, seen from above, something of the foot
-    stands over it (within two point spacings).
+    A floor-level point (``low``) belongs to the sole when, seen from above along
+    ``normal``, it lies inside the silhouette of the points standing above the floor
+    (``above``): their :func:`footprint` in cells of twice their median spacing, gaps
+    closed and holes filled. Floor points just outside the foot's edge, which a test of
+    distance to the nearest foot point kept, stay out.
     """
-    above = d > thr
-    low = np.abs(d) <= thr
     uv = (points @ basis_from_up(normal).T)[:, :2]
-    tree = cKDTree(uv[above])
-    spacing = float(np.median(tree.query(uv[above][:: max(1, above.sum() // 5000)], k=2)[0][:, 1]))
-    dist, _ = tree.query(uv[low], k=1, distance_upper_bound=2.0 * spacing)
+    foot = uv[above]
+    tree = cKDTree(foot)
+    spacing = float(np.median(tree.query(foot[:: max(1, len(foot) // 5000)], k=2)[0][:, 1]))
     keep = above.copy()
-    keep[np.flatnonzero(low)[np.isfinite(dist)]] = True
+    keep[low] = _in_mask(footprint(foot, 2.0 * spacing), uv[low])
     return keep
 
 
 def _check_single_object(points: FloatArray, extent: float, name: str) -> None:
     """Refuse scans holding two separate bodies of similar size (two feet)."""
-    vox = extent / 50.0
-    keys = np.floor((points - points.min(axis=0)) / vox).astype(np.int64)
-    grid = np.zeros(keys.max(axis=0) + 1, dtype=np.int32)
-    np.add.at(grid, (keys[:, 0], keys[:, 1], keys[:, 2]), 1)
+    flat, shape = grid_cells(points, extent / 50.0)
+    grid = np.bincount(flat, minlength=int(np.prod(shape))).reshape(shape)
     labels, n = ndimage.label(grid > 0, structure=np.ones((3, 3, 3)))
     if n < 2:
         return
