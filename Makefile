@@ -34,7 +34,7 @@ pytest: $(STAMP) testtools
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory sysdeps

@@ -1,160 +1,163 @@
-"""Speed and memory of shellgen, measured side by side with the I/O floor.
+"""Speed and memory of shellgen, measured side by side with the I/O floor (issue #8).
 
 Run with ``python -m benchmarks [--quick]`` (``make bench``). For synthetic full-foot scans
 of about 100 k, 1 M and 5 M points (binary PLY) and for the sample scans it measures:
 
-- every stage's time, from the ``timings_s`` of ``shellgen build``'s report;
-- the whole ``shellgen build`` process's wall time and peak RSS;
-- the I/O floor: a process that imports the same libraries, reads the same scan and writes an
-  STL of the same triangle count; the key figure is build time / floor;
-- rebuild latency: calibrate + build + validate from a cached analysis, default resolution.
+- the whole ``shellgen build`` process: wall time, CPU time and its own peak RSS (its own
+  ``rusage``, through a small launcher process: see :func:`benchmarks._process.run`), and
+  every stage's time from the ``timings_s`` of the build's report;
+- the I/O floor, "everything but the computing": a fresh process that imports exactly the
+  modules (all of ``sys.modules``, by full name, shellgen's own included) that a
+  ``shellgen build`` of the same scan ended with, reads the scan with ``shellgen.scan.load``
+  and writes a binary STL of the build's triangle count with ``shellgen.export.write_stl``
+  (no 3MF, preview or report: those are the build's work); the harness checks that the floor
+  ended with every module the build had. The key figure is build / floor: after one untimed
+  warm-up build, builds and floors alternate (build, floor, build, floor...) and the ratio
+  is the median over the adjacent pairs;
+- seconds per million points of 1 M and 5 M, and whether 5 M grows no faster than linearly;
+- rebuild latency: calibrate + build + validate after a profile change, from a cached
+  analysis, at the default resolution, reusing the previous shell's plan, in this process
+  (as the studio does it);
+- batch throughput: scans per minute of ``shellgen batch`` on 1 and 2 workers, 20 orders
+  made from the 100 k synthetic scan and the sample scans, runs alternated.
 
-Prints a table and writes ``benchmarks/results.json``. Timings live here, never in tests.
+Every command's run also records the CPU time the rest of the machine used meanwhile
+(``/proc/stat``), so a noisy figure can be told from a slow one.
+
+Prints a table, writes it as Markdown to ``benchmarks/results.md`` (the README includes it
+verbatim) and everything to ``benchmarks/results.json``. ``--quick`` (the 100 k scan and
+one sample scan, one repeat, 6 orders) is for trying the harness (about 1 minute); the full
+run takes about 5 minutes on 2 cores. Timings live here, never in tests.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime
 import json
-import os
-import platform
-import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+from benchmarks._batch import make_orders, measure_batch
+from benchmarks._process import load_average, machine
+from benchmarks._scans import measure_scan
+from benchmarks._table import lines
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-SCANS = ROOT / "scans"
-SHELLGEN = [str(Path(sys.executable).parent / "shellgen")]
+SCANS = HERE.parent / "scans"
+REBUILD_SCAN = SCANS / "insoletilter_plantar_right_mm.obj"
 
-#: Sample spacing (mm) of synthetic full-foot scans with floor, and the point counts they give.
+#: Sample spacing (mm) of synthetic full-foot scans with floor, by the point count they give.
 SIZES = {"100k": 0.85, "1M": 0.27, "5M": 0.12}
 
-_FLOOR = """
-import sys, numpy as np
-import shellgen.pipeline  # the same libraries as shellgen build
-from shellgen.scan import load
-from shellgen.export import write_stl
-raw = load(sys.argv[1])
-n = int(sys.argv[3])
-rng = np.random.default_rng(0)
-v = rng.uniform(0, 100, (n // 2 + 3, 3))
-f = rng.integers(0, len(v), (n, 3))
-write_stl(sys.argv[2], v, f)
-"""
+
+@dataclass(frozen=True)
+class Settings:
+    """How much a run measures: build/floor pairs per scan, batch orders and batch runs."""
+
+    scan_repeats: int
+    orders: int
+    batch_repeats: int
 
 
-def _run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and the child's peak RSS (MB) of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(after, before) / 1024.0
+FULL = Settings(scan_repeats=5, orders=20, batch_repeats=4)
+QUICK = Settings(scan_repeats=1, orders=6, batch_repeats=1)
 
 
-def _measure(scan: Path, out: Path, repeats: int) -> dict[str, object]:
-    builds, rss = [], 0.0
-    for _ in range(repeats):
-        wall, peak = _run([*SHELLGEN, "build", str(scan), "-o", str(out), "--order", "B1"])
-        builds.append(wall)
-        rss = max(rss, peak)
-    report = json.loads((out / f"{scan.stem}.json").read_text())
-    stl = out / f"{scan.stem}.stl"
-    n_faces = (stl.stat().st_size - 84) // 50 if stl.exists() else 0
-    floors = [
-        _run([sys.executable, "-c", _FLOOR, str(scan), str(out / "floor.stl"), str(n_faces)])[0]
-        for _ in range(repeats)
-    ]
-    build_s, floor_s = statistics.median(builds), statistics.median(floors)
-    return {
-        "points": report["analysis"]["points_read"],
-        "faces": n_faces,
-        "stages_s": report["timings_s"],
-        "build_s": round(build_s, 3),
-        "floor_s": round(floor_s, 3),
-        "build_over_floor": round(build_s / floor_s, 2),
-        "peak_rss_mb": round(rss, 1),
-        "valid": report["validation"]["ok"],
-    }
+def rebuild_latency(scan: Path, repeats: int = 20) -> dict[str, object]:
+    """calibrate + build + validate from a cached analysis, after a profile change (ms).
 
-
-def _rebuild_latency(scan: Path, repeats: int = 20) -> dict[str, float]:
-    """calibrate + build + validate from a cached analysis, after a profile change."""
+    Each iteration changes the body weight, as a designer's edit does, and passes the
+    previous iteration's plan as ``reuse``, as the studio does.
+    """
     from shellgen.calibration import calibrate
     from shellgen.pipeline import analyze_file
     from shellgen.profile import load_profile, profile_path, with_fields
-    from shellgen.shell import build
+    from shellgen.shell import Plan, build
     from shellgen.validation import validate
 
     foot = analyze_file(scan)
     profile = load_profile(profile_path("standard"))
     parts: dict[str, list[float]] = {"calibrate": [], "build": [], "validate": [], "total": []}
+    plan: Plan | None = None
     for i in range(repeats):
         changed = with_fields(profile, bodyweight_kg=60.0 + i)
         t0 = time.perf_counter()
         spec = calibrate(foot, changed, order_id="B1")
         t1 = time.perf_counter()
-        shell = build(foot, spec)
+        shell = build(foot, spec, reuse=plan)
         t2 = time.perf_counter()
         validate(shell, material=spec.material, foot_outline=foot.footprint)
         t3 = time.perf_counter()
-        for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
-            value_ms = value * 1000.0
-            parts[key].append(value_ms)
-    return {f"{k}_ms": round(statistics.median(v), 1) for k, v in parts.items()}
+        plan = shell.plan
+        for key, value_s in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
+            parts[key].append(value_s * 1000.0)
+    out: dict[str, object] = {f"{k}_ms": round(statistics.median(v), 1) for k, v in parts.items()}
+    return out | {"scan": scan.name, "repeats": repeats}
+
+
+def _scaling(scans: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Seconds per million points of 1 M and 5 M: of the build, and of build - floor."""
+    one, five = scans.get("synthetic_1M.ply"), scans.get("synthetic_5M.ply")
+    if one is None or five is None:
+        return None
+    out: dict[str, Any] = {}
+    for label, r in (("1M", one), ("5M", five)):
+        mpt = r["points"] / 1e6
+        out[f"s_per_mpt_{label}"] = round(r["build_s"] / mpt, 3)
+        out[f"compute_s_per_mpt_{label}"] = round((r["build_s"] - r["floor_s"]) / mpt, 3)
+    out["linear"] = bool(
+        out["s_per_mpt_5M"] <= out["s_per_mpt_1M"]
+        and out["compute_s_per_mpt_5M"] <= out["compute_s_per_mpt_1M"]
+    )
+    return out
 
 
 def main() -> None:
     """Measure, print and save."""
-    quick = "--quick" in sys.argv
-    repeats = 1 if quick else 3
+    parser = argparse.ArgumentParser(description="Speed and memory of shellgen (issue #8).")
+    parser.add_argument(
+        "--quick", action="store_true", help="the 100 k and one sample scan, 1 repeat, 6 orders"
+    )
+    quick = parser.parse_args().quick
+    settings = QUICK if quick else FULL
     sizes = {"100k": SIZES["100k"]} if quick else SIZES
+    samples = sorted(SCANS.glob("*.stl")) + sorted(SCANS.glob("*.obj"))
+    samples = [REBUILD_SCAN] if quick else samples
     from shellgen.synth import synth_scan, write_ply
 
-    rows: dict[str, dict[str, object]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    load_start = load_average()
+    scans: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="shellgen-bench-") as tmp:
         work = Path(tmp)
+        synthetic: dict[str, Path] = {}
         for label, spacing in sizes.items():
-            s = synth_scan("foot", seed=7, floor=True, spacing_mm=spacing)
-            path = work / f"synthetic_{label}.ply"
-            write_ply(path, s.points)
-            del s
-            rows[path.name] = _measure(path, work / "out", repeats)
-        for path in sorted(SCANS.glob("*.stl")) + sorted(SCANS.glob("*.obj")):
-            rows[path.name] = _measure(path, work / "out", repeats)
-    latency = _rebuild_latency(SCANS / "insoletilter_plantar_right_mm.obj")
-
-    head = (
-        f"{'scan':36s} {'points':>9s} {'build s':>8s} {'floor s':>8s} {'ratio':>6s} {'RSS MB':>7s}"
-    )
-    print(head)
-    stage_names = ("load", "prepare", "analyze", "calibrate", "build", "validate", "export")
-    for name, r in rows.items():
-        print(
-            f"{name:36s} {r['points']:9d} {r['build_s']:8.2f} {r['floor_s']:8.2f} "
-            f"{r['build_over_floor']:6.2f} {r['peak_rss_mb']:7.0f}"
-        )
-        stages = r["stages_s"]
-        assert isinstance(stages, dict)
-        print("    " + "  ".join(f"{k} {stages.get(k, 0.0):.3f}" for k in stage_names))
-    print(
-        "rebuild after a profile change (ms): " + ", ".join(f"{k} {v}" for k, v in latency.items())
-    )
-    out = {
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-        },
-        "scans": rows,
-        "rebuild_latency": latency,
+            points = synth_scan("foot", seed=7, floor=True, spacing_mm=spacing).points
+            synthetic[label] = work / f"synthetic_{label}.ply"
+            write_ply(synthetic[label], points)
+            del points
+        for path in [*synthetic.values(), *samples]:
+            scans[path.name] = measure_scan(path, work / "scans", settings.scan_repeats)
+        n = settings.orders
+        orders = make_orders([synthetic["100k"], *samples], n, work / "orders")
+        batch = measure_batch(orders, n, work, settings.batch_repeats)
+    results: dict[str, Any] = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "quick": quick,
+        "settings": asdict(settings),
+        "scans": scans,
+        "scaling": _scaling(scans),
+        "rebuild_latency": rebuild_latency(REBUILD_SCAN),
+        "batch": batch,
     }
-    (HERE / "results.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    results["machine"] = machine() | {"load_start": load_start, "load_end": load_average()}
+    print("\n".join(lines(results, markdown=False)))
+    (HERE / "results.md").write_text("\n".join(lines(results, markdown=True)) + "\n")
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":
