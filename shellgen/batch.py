@@ -32,10 +32,13 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Final, Literal
 
 from shellgen import __version__
@@ -596,15 +599,74 @@ def _execute(
         for job in jobs:
             yield run_job(job)
         return
+    yield from _execute_local(jobs, n)
+
+
+def _execute_local(jobs: list[Job], n: int) -> Iterator[tuple[OrderResult, ...]]:
+    """Run jobs on ``n`` workers: this process and ``n - 1`` spawned ones, sharing one queue.
+
+    A spawned worker spends about a second and a half importing shellgen before its first
+    job, while this process has everything imported: so it builds from the start instead of
+    waiting, and the others join when ready. Each worker is handed its next job only when it
+    finishes one, so no worker waits behind this process's job nor runs two at the end.
+    """
+    queue = deque(jobs)
+    finished: SimpleQueue[tuple[Future[tuple[OrderResult, ...]], Job]] = SimpleQueue()
+    lock = threading.Lock()
+    in_flight = 0
+    stopping = False
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_worker_init)
+    pool = ProcessPoolExecutor(max_workers=n - 1, mp_context=context, initializer=_worker_init)
+
+    def hand_out() -> None:
+        """Give a spawned worker the next job, if any (also each finished job's callback)."""
+        nonlocal in_flight, stopping
+        with lock:
+            if stopping or not queue:
+                return
+            job = queue.popleft()
+            try:
+                future = pool.submit(run_job, job)
+            except RuntimeError:  # the pool broke (a worker died): this process goes on
+                queue.appendleft(job)
+                stopping = True
+                return
+            in_flight += 1
+
+        def done(f: Future[tuple[OrderResult, ...]]) -> None:
+            nonlocal in_flight
+            finished.put((f, job))
+            with lock:
+                in_flight -= 1
+            hand_out()
+
+        future.add_done_callback(done)
+
+    def collected() -> Iterator[tuple[OrderResult, ...]]:
+        while not finished.empty():
+            future, job = finished.get()
+            yield _outcome(future.result, job)
+
     try:
-        futures: dict[Future[tuple[OrderResult, ...]], Job] = {
-            pool.submit(run_job, job): job for job in jobs
-        }
-        for future in as_completed(futures):
-            yield _outcome(future.result, futures[future])
+        for _ in range(n - 1):
+            hand_out()
+        while True:
+            with lock:
+                job = queue.popleft() if queue else None
+            if job is None:
+                break
+            yield run_job(job)
+            yield from collected()
+        while True:
+            with lock:
+                busy = in_flight
+            if not busy and finished.empty():
+                break
+            future, job = finished.get()
+            yield _outcome(future.result, job)
     finally:
+        with lock:
+            stopping = True
         pool.shutdown(wait=True, cancel_futures=True)
 
 
