@@ -33,8 +33,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP) testtools
 	$(BIN)/pytest -n 2 -q
 
-bench: $(STAMP)
+# Speed and memory (benchmarks/results.md, .json), then the studio's change-to-view latency.
+bench: $(STAMP) testtools
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.studio_latency --json benchmarks/studio_latency.json
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory sysdeps
