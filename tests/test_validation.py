@@ -43,7 +43,9 @@ def boxes(*centres: tuple[float, float, float], size: float = 40.0) -> trimesh.T
         b = trimesh.creation.box((size, size, 10.0))
         b.apply_translation(c)
         parts.append(b)
-    return trimesh.util.concatenate(parts)
+    combined = trimesh.util.concatenate(parts)
+    assert isinstance(combined, trimesh.Trimesh)
+    return combined
 
 
 def pocket_plate(*, pushed_mm: float = 0.0) -> trimesh.Trimesh:
@@ -214,6 +216,16 @@ def test_duplicate_and_degenerate_faces_are_counted() -> None:
     assert report["duplicate_faces"].value == 1
     assert report["degenerate_faces"].value == 2  # a repeated vertex, three collinear points
     assert not report["watertight"].ok
+
+
+def test_a_face_repeated_in_another_vertex_order_is_a_duplicate() -> None:
+    closed = trimesh.creation.box((30.0, 30.0, 10.0))
+    repeats = [closed.faces[0][[1, 2, 0]], closed.faces[3][::-1], closed.faces[5][[2, 1, 0]]]
+
+    report = validate(mesh(closed.vertices, np.vstack([closed.faces, repeats])), material=PA12)
+
+    assert report["duplicate_faces"].value == 3
+    assert report["degenerate_faces"].value == 0
 
 
 def test_two_separate_boxes_fail_one_body_but_do_not_intersect() -> None:

@@ -103,8 +103,8 @@ class _Columns:
 def _columns(lo: FloatArray, hi: FloatArray, facing: IntArray, keep: BoolArray) -> _Columns:
     """Index the faces ``keep`` of boxes (lo, hi) (3, m) by (x, y) cells."""
     face = np.flatnonzero(keep)
-    lo = lo[:, face]
-    hi = hi[:, face]
+    lo = np.take(lo, face, axis=1)
+    hi = np.take(hi, face, axis=1)
     k = len(face)
     origin = lo[:2].min(axis=1) if k else np.zeros(2)
     width = np.maximum(hi[0] - lo[0], hi[1] - lo[1])
@@ -150,7 +150,9 @@ def _box_cells(span: IntArray, stride: IntArray) -> tuple[IntArray, IntArray, ND
     """
     small = (span[0] <= 3) & (span[1] <= 3)
     offsets = [(dx, dy) for dy in range(3) for dx in range(3)]
-    boxes = [np.flatnonzero(small & (span[0] > dx) & (span[1] > dy)) for dx, dy in offsets]
+    beyond_x = [span[0] > dx for dx in range(3)]
+    in_row = [small & (span[1] > dy) for dy in range(3)]
+    boxes = [np.flatnonzero(in_row[dy] & beyond_x[dx]) for dx, dy in offsets]
     large = np.flatnonzero(~small)
     owner, k = _ranges(np.zeros(len(large), dtype=np.int64), span[0][large] * span[1][large])
     wide = span[0][large][owner]
@@ -166,14 +168,12 @@ def _column_query(
     lo: FloatArray,
     hi: FloatArray,
     facings: tuple[IntArray, IntArray],
-    *,
-    once: bool = True,
-) -> tuple[IntArray, IntArray]:
-    """(box, indexed face): the faces that may overlap box (lo, hi) (2, q) seen from above.
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """(box, indexed face, first): the faces that may overlap box (lo, hi) (2, q) seen from above.
 
     Only faces of facing ``facings[0][i]`` up to (not including) ``facings[1][i]`` are
-    returned for box ``i``; each pair once, unless ``once`` is False (then a face entered in
-    several cells may come more than once).
+    returned for box ``i``. A face entered in several cells may come more than once;
+    ``first`` marks one row of each (box, face) pair.
     """
     origin = columns.origin_mm[:, None]
     top = (columns.dims - 1)[:, None]
@@ -182,14 +182,13 @@ def _column_query(
     near = np.flatnonzero(
         (last[0] >= 0) & (last[1] >= 0) & (first[0] <= top[0]) & (first[1] <= top[1])
     )
-    low = np.clip(first[:, near], 0, top).astype(np.int64)
-    high = np.clip(last[:, near], 0, top).astype(np.int64)
+    low = np.clip(np.take(first, near, axis=1), 0, top).astype(np.int64)
+    high = np.clip(np.take(last, near, axis=1), 0, top).astype(np.int64)
     box, step, bits = _box_cells(high - low + 1, _FACINGS * np.array([columns.dims[1], 1]))
-    block = (_FACINGS * (low[0] * columns.dims[1] + low[1]))[box] + step
+    block = np.take(_FACINGS * (low[0] * columns.dims[1] + low[1]), box) + step
     start = columns.block_start
-    begin = start[block + facings[0][near][box]]
-    owner, entry = _ranges(begin, np.maximum(start[block + facings[1][near][box]] - begin, 0))
-    if once:
-        keep = np.flatnonzero((bits[owner] | columns.entry_first[entry]) == _ALL_AXES)
-        owner, entry = owner[keep], entry[keep]
-    return near[box[owner]], columns.entry_face[entry]
+    begin = np.take(start, block + np.take(facings[0][near], box))
+    count = np.maximum(np.take(start, block + np.take(facings[1][near], box)) - begin, 0)
+    entry = _ranges(begin, count)[1]
+    once = (np.repeat(bits, count) | np.take(columns.entry_first, entry)) == _ALL_AXES
+    return np.repeat(np.take(near, box), count), np.take(columns.entry_face, entry), once

@@ -3,6 +3,8 @@ tiling proves apart, put through an exact triangle-triangle test."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from shellgen._typing import BoolArray, FloatArray, IntArray
@@ -50,13 +52,24 @@ def _candidate_pairs(
         end[up & (columns.lo[2] > highest_down)] = _DOWN
     start[(facing == _OTHER) & (columns.hi[2] < lowest_up)] = _DOWN
     ask = np.flatnonzero(end > start)
-    a, b = _column_query(columns, columns.lo[:2, ask], columns.hi[:2, ask], (start[ask], end[ask]))
-    a = ask[a]
+    a, b, first = _column_query(
+        columns,
+        np.take(columns.lo[:2], ask, axis=1),
+        np.take(columns.hi[:2], ask, axis=1),
+        (start[ask], end[ask]),
+    )
+    a = np.take(ask, a)
     group = np.maximum(facing, _STEEP_UP)
-    keep = (group[a] != group[b]) | (a < b)  # a pair within a group is found from both sides
-    for axis in range(3):
+    # a pair within a group is found from both sides; y and z are tested on what is left
+    lo, hi = columns.lo[0], columns.hi[0]
+    first &= (np.take(group, a) != np.take(group, b)) | (a < b)
+    first &= (np.take(lo, a) <= np.take(hi, b)) & (np.take(lo, b) <= np.take(hi, a))
+    pair = np.flatnonzero(first)
+    a, b = np.take(a, pair), np.take(b, pair)
+    keep = np.ones(len(a), dtype=bool)
+    for axis in (1, 2):
         lo, hi = columns.lo[axis], columns.hi[axis]
-        keep &= (lo[a] <= hi[b]) & (lo[b] <= hi[a])
+        keep &= (np.take(lo, a) <= np.take(hi, b)) & (np.take(lo, b) <= np.take(hi, a))
     return a[keep], b[keep]
 
 
@@ -100,11 +113,12 @@ def _self_intersections_check(
     of up-facing (down-facing) faces when those are proven to tile (:func:`_tiling_steps`).
     """
     a, b = _candidate_pairs(columns, facing, tiled)
-    a, b = columns.face[np.minimum(a, b)], columns.face[np.maximum(a, b)]
+    a, b = np.take(columns.face, np.minimum(a, b)), np.take(columns.face, np.maximum(a, b))
+    vertex_a, vertex_b = np.take(merged_faces.T, a, axis=1), np.take(merged_faces.T, b, axis=1)
     apart = np.ones(len(a), dtype=bool)
     for i in range(3):
         for j in range(3):
-            apart &= merged_faces[a, i] != merged_faces[b, j]
+            apart &= vertex_a[i] != vertex_b[j]
     a, b = a[apart], b[apart]
     hit = _triangles_cross(np.take(corners, a, axis=2), np.take(corners, b, axis=2))
     a, b = a[hit], b[hit]
@@ -126,13 +140,15 @@ def _triangles_cross(ta: FloatArray, tb: FloatArray) -> BoolArray:
     otherwise an edge of one must pierce (or touch) the other. Coplanar overlaps are not
     found here (``duplicate_faces`` finds the common case).
     """
-    maybe = np.flatnonzero(_straddles(ta, tb) & _straddles(tb, ta))
-    ia = ta[:, :, maybe]
-    ib = tb[:, :, maybe]
+    maybe = np.flatnonzero(_straddles(ta, tb))
+    maybe = maybe[_straddles(np.take(tb, maybe, axis=2), np.take(ta, maybe, axis=2))]
+    ia = np.take(ta, maybe, axis=2)
+    ib = np.take(tb, maybe, axis=2)
     meet = np.zeros(len(maybe), dtype=bool)
     for tri_e, tri_f in ((ia, ib), (ib, ia)):
+        sides = _Sides.of(tri_f)
         for e0, e1 in ((0, 1), (1, 2), (2, 0)):
-            meet |= _segment_meets(tri_e[:, e0], tri_e[:, e1], tri_f)
+            meet |= _segment_meets(tri_e[:, e0], tri_e[:, e1], sides)
     hit = np.zeros(ta.shape[2], dtype=bool)
     hit[maybe] = meet
     return hit
@@ -154,17 +170,43 @@ def _straddles(tri: FloatArray, other: FloatArray) -> BoolArray:
     return off_plane & ~one_side
 
 
-def _segment_meets(p0: FloatArray, p1: FloatArray, tri: FloatArray) -> BoolArray:
+@dataclass(frozen=True)
+class _Sides:
+    """Triangles (3, 3, k) as a corner and the two sides from it, for :func:`_segment_meets`.
+
+    Attributes
+    ----------
+    corner : (3, k) float
+        The first corner of each triangle, mm.
+    e1, e2 : (3, k) float
+        The sides from the first corner to the second and to the third, mm.
+    e1_sq, e2_sq : (k,) float
+        Their squared lengths, mm^2.
+    """
+
+    corner: FloatArray
+    e1: FloatArray
+    e2: FloatArray
+    e1_sq: FloatArray
+    e2_sq: FloatArray
+
+    @classmethod
+    def of(cls, tri: FloatArray) -> _Sides:
+        e1 = tri[:, 1] - tri[:, 0]
+        e2 = tri[:, 2] - tri[:, 0]
+        return cls(tri[:, 0], e1, e2, _dot(e1, e1), _dot(e2, e2))
+
+
+def _segment_meets(p0: FloatArray, p1: FloatArray, tri: _Sides) -> BoolArray:
     """Möller–Trumbore for segments ``p0 -> p1`` (3, k) against triangles, edges included."""
     d = p1 - p0
-    e1 = tri[:, 1] - tri[:, 0]
-    e2 = tri[:, 2] - tri[:, 0]
+    e1, e2 = tri.e1, tri.e2
     h = _cross(d, e2)
     det = _dot(e1, h)
-    scale = np.sqrt(_dot(d, d) * _dot(e1, e1) * _dot(e2, e2))
+    scale = np.sqrt(_dot(d, d) * tri.e1_sq * tri.e2_sq)
     valid = np.abs(det) > 1e-12 * scale
     inv = np.divide(1.0, det, out=np.zeros_like(det), where=valid)
-    s = p0 - tri[:, 0]
+    s = p0 - tri.corner
     u = inv * _dot(s, h)
     q = _cross(s, e1)
     v = inv * _dot(d, q)

@@ -33,8 +33,8 @@ def _inside_outline_check(
     allowed = outline.buffer(OUTLINE_MARGIN_MM)
     shapely.prepare(allowed)
     up = np.flatnonzero(cross[2] > 0.0)
-    up = up[_maybe_outside(allowed, lo[:2, up], hi[:2, up])]
-    rings = corners[:2][:, :, up][:, [0, 1, 2, 0]].transpose(2, 1, 0)
+    up = up[_maybe_outside(allowed, np.take(lo[:2], up, axis=1), np.take(hi[:2], up, axis=1))]
+    rings = np.take(corners[:2], up, axis=2)[:, [0, 1, 2, 0]].transpose(2, 1, 0)
     footprint = shapely.polygons(np.ascontiguousarray(rings))
     outside = footprint[~shapely.contains(allowed, footprint)]
     area_mm2 = float(shapely.union_all(outside).difference(allowed).area) if len(outside) else 0.0

@@ -26,7 +26,8 @@ def _facings(
 ) -> tuple[IntArray, tuple[bool, bool]]:
     """The facing of every face (for the column index), and whether the up (down) faces are
     proven to tile (:func:`_tiling_steps`); the faces at vertical steps of a tiling get a
-    facing of their own.
+    facing of their own. The down faces of a shell have the same boundary seen from above
+    as its up faces: that boundary's loops are then tested once.
     """
     up = cross[2]
     flat = (up > 0.0) & (up * up >= _FLAT_UP_MIN_NZ**2 * _dot(cross, cross))
@@ -34,11 +35,12 @@ def _facings(
     tiled = [False, False]
     if twin is not None:
         twin_face = twin // 3
+        proven: FloatArray | None = None
         for k, (sign, step) in enumerate(((1.0, _UP_STEP), (-1.0, _DOWN_STEP))):
-            steps = _tiling_steps(corners, merged_faces, twin_face, sign * up > 0.0, sign)
-            if steps is not None:
+            found = _tiling_steps(corners, merged_faces, twin_face, sign * up > 0.0, sign, proven)
+            if found is not None:
                 tiled[k] = True
-                facing[steps] = step
+                facing[found[0]], proven = step, found[1]
     return facing, (tiled[0], tiled[1])
 
 
@@ -48,8 +50,14 @@ def _tiling_steps(
     twin_face: IntArray,
     member: BoolArray,
     sign: float,
-) -> IntArray | None:
-    """The faces ``member`` at vertical steps, when the others are proven not to meet.
+    proven: FloatArray | None,
+) -> tuple[IntArray, FloatArray] | None:
+    """The faces ``member`` at vertical steps, when the others are proven not to meet, and
+    their boundary seen from above: directed segments (x0, y0, x1, y1) (s, 4), mm, in
+    lexicographic order.
+
+    ``proven`` is such a boundary already proven to be simple loops
+    (:func:`_simple_single_loops`), or None; the same boundary is not tested again.
 
     Seen from above, the faces facing up (``sign`` 1; down: -1, reversed) are counter-
     clockwise triangles. The number of them over a point of the (x, y) plane is the winding
@@ -64,7 +72,7 @@ def _tiling_steps(
     Returns None (nothing proven) whenever the loops are not that simple.
     """
     if not member.any():
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
     half = np.flatnonzero(np.repeat(member, 3) & ~member[twin_face])
     if not len(half):
         return None
@@ -92,7 +100,10 @@ def _tiling_steps(
         return None  # a vertex starts two boundary edges: loops touch
     where = np.zeros((points, 2))
     where[point] = xy
-    if not _simple_single_loops(np.stack([where[first], where[second]], axis=1)):
+    segments = np.stack([where[first], where[second]], axis=1)
+    boundary = segments.reshape(-1, 4)[np.lexsort(segments.reshape(-1, 4).T[::-1])]
+    same = proven is not None and np.array_equal(boundary, proven)
+    if not (same or _simple_single_loops(segments)):
         return None
     vertices = int(vertex.max()) + 1
     pairs = np.sort(point * vertices + vertex)
@@ -103,7 +114,7 @@ def _tiling_steps(
     at_step = (
         stacked[merged_faces[:, 0]] | stacked[merged_faces[:, 1]] | stacked[merged_faces[:, 2]]
     )
-    return np.flatnonzero(member & at_step)
+    return np.flatnonzero(member & at_step), boundary
 
 
 def _simple_single_loops(segments: FloatArray) -> bool:

@@ -142,7 +142,10 @@ def _count_check(
 
 def _duplicate_faces_check(merged_faces: IntArray, corners: FloatArray) -> Check:
     n = int(merged_faces.max(initial=0)) + 1
-    a, b, c = np.sort(merged_faces, axis=1).T
+    x, y, z = merged_faces.T
+    a = np.minimum(np.minimum(x, y), z)  # each face's vertex ids in order: a <= b <= c
+    c = np.maximum(np.maximum(x, y), z)
+    b = x + y + z - a - c
     if n**3 < 2**63:
         key = (a * n + b) * n + c
         order = _sort_order(key, n**3)

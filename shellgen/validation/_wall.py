@@ -60,12 +60,16 @@ def _min_wall_check(
     normals = np.divide(cross, 2.0 * area_mm2, out=np.zeros_like(cross), where=area_mm2 > 0)
     centroids = corners.mean(axis=1)
     samples = _grid_samples(centroids, normals)
-    inward = -normals[:, samples]
-    origins = centroids[:, samples] + _RAY_START_MM * inward
+    inward = -np.take(normals, samples, axis=1)
+    origins = np.take(centroids, samples, axis=1) + _RAY_START_MM * inward
     size_mm = columns.hi.max(axis=1, initial=0.0) - columns.lo.min(axis=1, initial=0.0)
     reach_mm = float(size_mm.max()) * 2.0 + 1.0
     distance, hit = _first_hits(corners, normals, columns, origins, inward, reach_mm, embedded)
-    hit_normal = normals[:, columns.face[hit]] if len(columns.face) else np.zeros((3, len(hit)))
+    hit_normal = (
+        np.take(normals, columns.face[hit], axis=1)
+        if len(columns.face)
+        else np.zeros((3, len(hit)))
+    )
     # the first face a ray meets must be one it leaves through, and not a side wall
     wall = (hit >= 0) & (np.abs(hit_normal[2]) >= _FLAT_MIN_NZ) & (_dot(hit_normal, inward) > 0.0)
     rim = len(samples) - int(wall.sum())
@@ -142,38 +146,39 @@ def _first_hits(
     margin_mm = _CROSS_EPS * (1.0 + reach_mm + float(np.abs(origins).max(initial=0.0)))
     active = np.arange(rays)
     while len(active):
-        o = origins[:, active]
-        d = directions[:, active]
+        o = np.take(origins, active, axis=1)
+        d = np.take(directions, active, axis=1)
         near, far = near_mm[active], far_mm[active]
         ends = np.stack([o[:2] + near * d[:2], o[:2] + far * d[:2]])
-        ray, face = _column_query(
+        ray, face, _ = _column_query(  # a face met twice is met at the same distance
             columns,
             ends.min(axis=0) - margin_mm,
             ends.max(axis=0) + margin_mm,
             (facings[0][active], facings[1][active]),
-            once=False,  # a face met twice is met at the same distance
         )
         # faces whose plane the ray crosses within the piece, inside their box
-        mesh_face = columns.face[face]
+        mesh_face = np.take(columns.face, face)
         n = np.take(normals, mesh_face, axis=1)
         ray_o = np.take(o, ray, axis=1)
         ray_d = np.take(d, ray, axis=1)
         along = _dot(n, ray_d)
         t = np.divide(
-            plane[mesh_face] - _dot(n, ray_o),
+            np.take(plane, mesh_face) - _dot(n, ray_o),
             along,
             out=np.full_like(along, -1.0),
             where=along != 0,
         )
-        keep = ((along > 0.0) if exits_only else (along != 0.0)) & (t > 0.0) & (t <= far[ray])
+        keep = (
+            ((along > 0.0) if exits_only else (along != 0.0)) & (t > 0.0) & (t <= np.take(far, ray))
+        )
         for axis in (0, 1):
             at = ray_o[axis] + t * ray_d[axis]
-            keep &= (at >= columns.lo[axis][face] - margin_mm) & (
-                at <= columns.hi[axis][face] + margin_mm
+            keep &= (at >= np.take(columns.lo[axis], face) - margin_mm) & (
+                at <= np.take(columns.hi[axis], face) + margin_mm
             )
         kept = np.flatnonzero(keep)
-        tri = np.take(corners, mesh_face[kept], axis=2)
-        met = kept[_ray_meets(ray_o[:, kept], ray_d[:, kept], tri)]
+        tri = np.take(corners, np.take(mesh_face, kept), axis=2)
+        met = kept[_ray_meets(np.take(ray_o, kept, axis=1), np.take(ray_d, kept, axis=1), tri)]
         ray, face, t = ray[met], face[met], t[met]
         nearest = np.full(len(active), np.inf)
         np.minimum.at(nearest, ray, t)
