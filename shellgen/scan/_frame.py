@@ -134,9 +134,10 @@ def grid_cells(points: FloatArray, size: float, pad: int = 0) -> tuple[IntArray,
         The grid's shape; the points' minimum lies in cell ``(pad, ..., pad)``.
     """
     cells, shape = grid_coords(points, size, pad)
-    flat = cells[0]
+    flat = cells[0]  # a fresh array, accumulated in place
     for c, n in zip(cells[1:], shape[1:], strict=True):
-        flat = flat * n + c
+        flat *= n
+        flat += c
     return flat, shape
 
 
@@ -146,13 +147,18 @@ def grid_coords(
     """Cell index of every point along each axis of the grid of :func:`grid_cells`, and the
     grid's shape."""
     # Column by column: on an (n, 3) array this is several times faster than working on
-    # whole rows (reductions over axis 0, (n, 3) temporaries).
+    # whole rows (reductions over axis 0, (n, 3) temporaries); in place, as every new
+    # temporary of a million points costs as much as the arithmetic in page faults.
     cells = []
     for j in range(points.shape[1]):
         column = points[:, j]
+        offset = np.subtract(column, column.min())
+        np.divide(offset, size, out=offset)
         # Truncation is the floor here: every coordinate minus the minimum is >= 0.
-        index = ((column - column.min()) / size).astype(np.int64)
-        cells.append(index + pad if pad else index)
+        index = offset.astype(np.int64)
+        if pad:
+            index += pad
+        cells.append(index)
     shape = tuple(int(c.max()) + 1 + pad for c in cells)
     return cells, shape
 
@@ -181,13 +187,24 @@ def lowest_per_cell(
     low : (k,) float
         Lowest ``h`` in each cell.
     which : (k,) int
-        Index of the point that is lowest in each cell.
+        Index of the point that is lowest in each cell (the first in file order at a tie).
     """
     flat = _plane_cells(uv, cell)
-    order = np.lexsort((h, flat))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = flat[order[1:]] != flat[order[:-1]]
-    which = order[first]
+    # Points grouped by cell, each cell's in file order (one sort of packed keys, several
+    # times cheaper than a lexsort by cell and height); in each cell the first point at the
+    # cell's lowest height is the one that a stable sort by height would put first.
+    bits = max(1, (len(h) - 1).bit_length())
+    if int(flat.max()) >= 1 << (62 - bits):
+        flat = np.unique(flat, return_inverse=True)[1].ravel()  # too sparse to pack: renumber
+    packed = np.sort((flat << bits) | np.arange(len(h), dtype=np.int64))
+    index = packed & ((1 << bits) - 1)
+    cell_of = packed >> bits
+    starts = np.flatnonzero(np.r_[True, cell_of[1:] != cell_of[:-1]])
+    heights = h[index]
+    lowest = np.minimum.reduceat(heights, starts)
+    at_lowest = np.flatnonzero(heights == np.repeat(lowest, np.diff(np.r_[starts, len(h)])))
+    first = np.r_[True, cell_of[at_lowest[1:]] != cell_of[at_lowest[:-1]]]
+    which = index[at_lowest[first]]
     return uv[which], h[which], which
 
 
