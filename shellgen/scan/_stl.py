@@ -29,14 +29,16 @@ def read_stl(data: bytes, name: str) -> Geometry:
 
     A file is binary when its size is exactly ``84 + 50 * n`` for the ``n`` triangles its
     header declares (a binary header may itself begin with ``solid``); otherwise it is
-    ascii if it begins with ``solid``, else a binary file of the wrong size.
+    ascii if it begins with ``solid`` and holds a ``vertex`` line or is too short for its
+    binary reading, else a binary file of the wrong size (trailing bytes are ignored).
     """
     n_declared = int.from_bytes(data[80:84], "little")
     expected = _STL_HEADER_BYTES + _STL_RECORD.itemsize * n_declared
+    solid = data.lstrip()[:5].lower() == b"solid"
     if len(data) >= _STL_HEADER_BYTES and len(data) == expected:
         records = np.frombuffer(data, dtype=_STL_RECORD, count=n_declared, offset=84)
         corners = records["corners"].reshape(-1, 3)
-    elif data.lstrip()[:5].lower() == b"solid":
+    elif solid and (len(data) < expected or _STL_VERTEX.search(data) is not None):
         corners = _stl_ascii_corners(data, name, expected)
     elif len(data) < _STL_HEADER_BYTES:
         raise ScanError(

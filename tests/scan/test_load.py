@@ -268,11 +268,12 @@ def test_stl_merges_shared_corners_into_vertices(tmp_path: Path, encoding: str) 
     assert_is_the_box(raw.points, raw.n_vertices, raw.faces)
 
 
-def test_binary_stl_whose_header_begins_with_solid(tmp_path: Path) -> None:
+@pytest.mark.parametrize("trailing", [b"", b"\x00" * 7])
+def test_binary_stl_whose_header_begins_with_solid(tmp_path: Path, trailing: bytes) -> None:
     data = bytearray(trimesh.exchange.stl.export_stl(box_trimesh()))
     data[:80] = b"solid box exported by a scanner".ljust(80, b" ")
     path = tmp_path / "box.stl"
-    path.write_bytes(bytes(data))
+    path.write_bytes(bytes(data) + trailing)
     raw = load(path)
     assert raw.faces is not None
     assert_is_the_box(raw.points, raw.n_vertices, raw.faces)
