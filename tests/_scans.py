@@ -1,5 +1,5 @@
-"""Types of the scan fixtures in conftest.py, and the tolerances both the prepare and the
-analysis specifications hold the foot to."""
+"""Types of the scan fixtures in conftest.py, the synthetic foot variants, and the tolerances
+both the prepare and the analysis specifications hold the foot to."""
 
 from __future__ import annotations
 
@@ -7,13 +7,24 @@ from collections.abc import Callable
 
 from shellgen.analysis import Foot
 from shellgen.scan import RawScan, Scan
-from shellgen.synth import SynthScan
+from shellgen.synth import FootModel, SynthScan
 
 Synthetic = Callable[..., tuple[SynthScan, Scan, Foot]]
 ToRaw = Callable[..., RawScan]
 RealScan = Callable[[str], tuple[Scan, Foot]]
 
 KINDS = ("foot", "plantar", "impression")
+
+#: The synthetic foot and its variants in length, arch and width.
+FOOT_MODELS = {
+    "default": FootModel(),
+    "230mm": FootModel(length_mm=230.0),
+    "290mm": FootModel(length_mm=290.0),
+    "arch8": FootModel(arch_rise_mm=8.0),
+    "arch20": FootModel(arch_rise_mm=20.0),
+    "narrow0.9": FootModel(width_scale=0.9),
+    "wide1.1": FootModel(width_scale=1.1),
+}
 
 
 def lengths_and_landmarks(foot: Foot, *, skip: tuple[str, ...] = ()) -> dict[str, float]:

@@ -15,23 +15,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _scans import FOOT_MODELS
 
 from shellgen._typing import FloatArray
 from shellgen.analysis._measure import arch_type
 from shellgen.limits import UNIT_TO_MM
 from shellgen.scan import Kind, Units, load
-from shellgen.synth import FootModel, SynthScan, Truth, synth_scan, write_ply
+from shellgen.synth import SynthScan, Truth, synth_scan, write_ply
 
 KINDS: tuple[Kind, ...] = ("foot", "plantar", "impression")
-MODELS = {
-    "default": FootModel(),
-    "230mm": FootModel(length_mm=230.0),
-    "290mm": FootModel(length_mm=290.0),
-    "arch8": FootModel(arch_rise_mm=8.0),
-    "arch20": FootModel(arch_rise_mm=20.0),
-    "narrow0.9": FootModel(width_scale=0.9),
-    "wide1.1": FootModel(width_scale=1.1),
-}
 
 
 def measures(truth: Truth) -> dict[str, object]:
@@ -85,15 +77,15 @@ def test_rotation_none_and_given_are_obeyed() -> None:
     )
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", FOOT_MODELS)
 def test_truth_arch_type_is_named_by_its_arch_index(name: str) -> None:
-    truth = synth_scan("plantar", model=MODELS[name]).truth
+    truth = synth_scan("plantar", model=FOOT_MODELS[name]).truth
     assert truth.arch_type == arch_type(truth.arch_index)
 
 
 def test_truth_follows_the_model() -> None:
-    truth = {name: synth_scan("plantar", model=m).truth for name, m in MODELS.items()}
-    for name, model in MODELS.items():
+    truth = {name: synth_scan("plantar", model=m).truth for name, m in FOOT_MODELS.items()}
+    for name, model in FOOT_MODELS.items():
         # Heel to toe tip, on the 0.5 mm grid of the exact model.
         assert truth[name].foot_length_mm == pytest.approx(model.length_mm, abs=1.0)
         # Widths scale with length and width_scale.

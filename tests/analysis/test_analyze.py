@@ -22,6 +22,7 @@ import pytest
 import shapely
 from _scans import (
     BALL_WIDTH_TOL,
+    FOOT_MODELS,
     KINDS,
     LENGTH_TOL,
     RealScan,
@@ -34,7 +35,7 @@ from scipy.spatial.transform import Rotation
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot, analyze
 from shellgen.scan import Kind, prepare
-from shellgen.synth import FootModel, Truth, synth_scan
+from shellgen.synth import Truth, synth_scan
 
 #: Tolerances of the acceptance criteria.
 ARCH_HEIGHT_TOL_MM = 1.5
@@ -79,14 +80,7 @@ def test_arch_and_landmarks_match_truth(
     assert_arch_and_landmarks_match(foot, synth.truth)
 
 
-VARIANTS = {
-    "230mm": FootModel(length_mm=230.0),
-    "290mm": FootModel(length_mm=290.0),
-    "arch8": FootModel(arch_rise_mm=8.0),
-    "arch20": FootModel(arch_rise_mm=20.0),
-    "narrow0.9": FootModel(width_scale=0.9),
-    "wide1.1": FootModel(width_scale=1.1),
-}
+VARIANTS = {name: model for name, model in FOOT_MODELS.items() if name != "default"}
 
 
 def _variant_case(kind: str, side: str, variant: str) -> object:
