@@ -5,6 +5,10 @@ place (``os.replace``), so a crash never leaves a half-written STL where a print
 might pick it up. Nothing written carries a time stamp: the same shell gives the same bytes.
 A left shell, built as a right foot in the foot frame, is mirrored back (y -> -y) with its
 winding reversed so that normals still point out.
+
+3MF is written and read by lib3mf, the 3MF Consortium's reference implementation
+(:mod:`shellgen._lib3mf`); the binary STL is written here, since it is a header, a count and
+one NumPy record array.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import json
 import logging
 import os
 import tempfile
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final
@@ -23,6 +26,7 @@ import numpy as np
 import trimesh
 from numpy.typing import ArrayLike
 
+from shellgen._lib3mf import read_3mf, write_3mf_model
 from shellgen._typing import FloatArray, IntArray
 from shellgen.errors import GeometryError, ProfileError, ScanError
 from shellgen.scan import Side
@@ -32,6 +36,7 @@ from shellgen.validation import Report
 __all__ = [
     "EXPORT_FORMATS",
     "atomic_open",
+    "atomic_path",
     "export_shell",
     "mirror_to_side",
     "read_mesh",
@@ -52,45 +57,15 @@ _READ_FORMATS: Final = ("stl", "3mf")
 #: The 80-byte header of every STL written (no time stamp).
 _STL_HEADER: Final = b"shellgen binary STL, units mm".ljust(80, b" ")
 
-#: Every zip entry of a 3MF carries this date (the earliest a zip can hold).
-_ZIP_DATE: Final = (1980, 1, 1, 0, 0, 0)
-
-#: Deflate level of 3MF entries: 1 is three times faster than 6 for a quarter more bytes.
-_ZIP_LEVEL: Final = 1
-
-#: Metadata names the 3MF core specification defines; other names get our namespace.
-_3MF_WELL_KNOWN: Final = frozenset(
-    {
-        "Title",
-        "Designer",
-        "Description",
-        "Copyright",
-        "LicenseTerms",
-        "Rating",
-        "CreationDate",
-        "ModificationDate",
-        "Application",
-    }
-)
-_3MF_CORE_NS: Final = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
-_SHELLGEN_NS: Final = "urn:shellgen:3mf:metadata"
-
-_CONTENT_TYPES: Final = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\n'
-    ' <Default Extension="rels" '
-    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\n'
-    ' <Default Extension="model" '
-    'ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/>\n'
-    "</Types>\n"
-)
-_RELS: Final = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\n'
-    ' <Relationship Target="/3D/3dmodel.model" Id="rel0" '
-    'Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/>\n'
-    "</Relationships>\n"
-)
+#: Millimetres per unit of a 3MF package, by the unit's name in the file.
+_MM_PER_3MF_UNIT: Final = {
+    "micron": 0.001,
+    "millimeter": 1.0,
+    "centimeter": 10.0,
+    "inch": 25.4,
+    "foot": 304.8,
+    "meter": 1000.0,
+}
 
 
 def mirror_to_side(
@@ -131,6 +106,34 @@ def mirror_to_side(
 
 
 @contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write; renamed to ``path`` on success.
+
+    For writers that take a file name (lib3mf). On any exception inside the ``with`` block
+    the temporary file is removed, ``path`` is left as it was (absent, or its previous
+    content), and the exception propagates.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write; its directory must exist.
+    """
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        tmp.chmod(0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """Open a temporary file beside ``path`` for writing; rename it to ``path`` on success.
 
@@ -142,19 +145,8 @@ def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     path : path-like
         The file to write; its directory must exist.
     """
-    target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.chmod(0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        yield fh
 
 
 def write_stl(path: str | os.PathLike[str], vertices: ArrayLike, faces: ArrayLike) -> Path:
@@ -197,7 +189,7 @@ def write_3mf(
     name: str,
     metadata: Mapping[str, str],
 ) -> Path:
-    """Write a core 3MF package (one object, millimetres), atomically and deterministically.
+    """Write a 3MF package (one object, millimetres) with lib3mf, atomically, deterministically.
 
     Parameters
     ----------
@@ -212,7 +204,7 @@ def write_3mf(
     metadata : Mapping[str, str]
         Model metadata, e.g. ``{"scan_sha256": ..., "shellgen_version": ...}``. Names that the
         3MF core defines (``Title``, ``Application``, ...) are written as they are, others in
-        the ``shellgen`` namespace (``shellgen:scan_sha256``). Written sorted by name.
+        shellgen's namespace ``urn:shellgen:3mf:metadata``. Written sorted by name.
 
     Returns
     -------
@@ -230,8 +222,9 @@ def write_3mf_objects(
 ) -> Path:
     """Write several named objects into one core 3MF package (a build plate), atomically.
 
-    Each object is one build item, placed where its vertices are (no item transform), so a
-    slicer shows the parts exactly as arranged.
+    Each object is one named mesh object (its name also its part number) and one build
+    item, placed where its vertices are (identity transform), so a slicer shows the parts
+    exactly as arranged.
 
     Parameters
     ----------
@@ -248,70 +241,17 @@ def write_3mf_objects(
     Path
         ``path``.
     """
-    model = _model_xml(
-        [
-            (
-                name,
-                np.asarray(vertices, dtype=np.float64).reshape(-1, 3),
-                np.asarray(faces, dtype=np.int64).reshape(-1, 3),
-            )
-            for name, vertices, faces in objects
-        ],
-        metadata,
-    )
-    entries = {
-        "3D/3dmodel.model": model,
-        "[Content_Types].xml": _CONTENT_TYPES,
-        "_rels/.rels": _RELS,
-    }
-    with atomic_open(path) as fh, zipfile.ZipFile(fh, "w") as archive:
-        for entry in sorted(entries):
-            info = zipfile.ZipInfo(entry, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, entries[entry].encode("utf-8"), compresslevel=_ZIP_LEVEL)
-    return Path(path)
-
-
-def _model_xml(
-    objects: Sequence[tuple[str, FloatArray, IntArray]], metadata: Mapping[str, str]
-) -> str:
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<model unit="millimeter" xml:lang="en-US" xmlns="{_3MF_CORE_NS}"'
-        f' xmlns:shellgen="{_SHELLGEN_NS}">',
-    ]
-    for key in sorted(metadata):
-        qualified = key if key in _3MF_WELL_KNOWN else f"shellgen:{key}"
-        lines.append(
-            f' <metadata name="{_xml_escape(qualified)}">{_xml_escape(metadata[key])}</metadata>'
+    arrays = [
+        (
+            name,
+            np.asarray(vertices, dtype=np.float64).reshape(-1, 3),
+            np.asarray(faces, dtype=np.int64).reshape(-1, 3),
         )
-    lines.append(" <resources>")
-    for object_id, (name, vertices, faces) in enumerate(objects, start=1):
-        lines += [
-            f'  <object id="{object_id}" name="{_xml_escape(name)}" type="model">',
-            "   <mesh>",
-            "    <vertices>",
-        ]
-        # One %-format over all rows: several times faster than a line per row in Python.
-        rounded = (np.round(vertices, 5) + 0.0).ravel().tolist()  # + 0.0: -0.0 becomes 0.0
-        vertex = '     <vertex x="%.5f" y="%.5f" z="%.5f"/>\n'
-        triangle = '     <triangle v1="%d" v2="%d" v3="%d"/>\n'
-        lines += (vertex * len(vertices) % tuple(rounded)).splitlines()
-        lines += ["    </vertices>", "    <triangles>"]
-        lines += (triangle * len(faces) % tuple(faces.ravel().tolist())).splitlines()
-        lines += ["    </triangles>", "   </mesh>", "  </object>"]
-    lines += [" </resources>", " <build>"]
-    lines += [f'  <item objectid="{i}"/>' for i in range(1, len(objects) + 1)]
-    lines += [" </build>", "</model>", ""]
-    return "\n".join(lines)
-
-
-def _xml_escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+        for name, vertices, faces in objects
+    ]
+    with atomic_path(path) as tmp:
+        write_3mf_model(tmp, arrays, metadata)
+    return Path(path)
 
 
 def write_json(path: str | os.PathLike[str], obj: object) -> Path:
@@ -340,9 +280,11 @@ def _json_default(obj: object) -> object:
 
 
 def read_mesh(path: str | os.PathLike[str]) -> trimesh.Trimesh:
-    """Read an STL or 3MF file as one triangle mesh, vertices merged by position.
+    """Read an STL or 3MF file as one triangle mesh in mm, vertices merged by position.
 
-    Duplicate and degenerate faces are kept, so that ``validate`` sees them.
+    Duplicate and degenerate faces are kept, so that ``validate`` sees them. A 3MF is read
+    by lib3mf (not in strict mode: a slicer's file with a harmless warning is still read):
+    every mesh its build places, transforms applied, scaled from the package's unit to mm.
 
     Raises
     ------
@@ -356,19 +298,35 @@ def read_mesh(path: str | os.PathLike[str]) -> trimesh.Trimesh:
     if not p.is_file():
         raise ScanError(f"cannot read {str(p)!r}: no such file; check the path")
     try:
-        loaded = trimesh.load_mesh(p, file_type=fmt, process=False)
-        if isinstance(loaded, trimesh.Scene):
-            loaded = loaded.to_mesh()
+        vertices, faces = _read_3mf_mm(p) if fmt == "3mf" else _read_stl(p)
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ScanError(
             f"cannot read {str(p)!r} as {fmt}: {reason}; is the file complete?"
         ) from exc
-    if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
+    if len(faces) == 0:
         raise ScanError(f"cannot read {str(p)!r}: it holds no triangles; export the mesh again")
-    mesh = trimesh.Trimesh(loaded.vertices, loaded.faces, process=False, validate=False)
+    mesh = trimesh.Trimesh(vertices, faces, process=False, validate=False)
     mesh.merge_vertices(merge_tex=True, merge_norm=True)
     return mesh
+
+
+def _read_stl(path: Path) -> tuple[FloatArray, IntArray]:
+    loaded = trimesh.load_mesh(path, file_type="stl", process=False)
+    if not isinstance(loaded, trimesh.Trimesh):
+        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64)
+    return np.asarray(loaded.vertices), np.asarray(loaded.faces)
+
+
+def _read_3mf_mm(path: Path) -> tuple[FloatArray, IntArray]:
+    """Every mesh a 3MF's build places, as one vertex and face array, mm."""
+    model = read_3mf(path, strict=False)
+    vertices, faces, offset = [np.zeros((0, 3))], [np.zeros((0, 3), dtype=np.int64)], 0
+    for obj in model.objects:
+        vertices.append(obj.vertices * _MM_PER_3MF_UNIT[model.unit])
+        faces.append(obj.faces + offset)
+        offset += len(obj.vertices)
+    return np.concatenate(vertices), np.concatenate(faces)
 
 
 def export_shell(

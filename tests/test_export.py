@@ -13,6 +13,8 @@ import pytest
 import trimesh
 from _shapes import rounded_slab, shell_like
 
+import shellgen.export
+from shellgen._lib3mf import SHELLGEN_NAMESPACE, read_3mf
 from shellgen.analysis import HeightField
 from shellgen.errors import GeometryError, ProfileError, ScanError
 from shellgen.export import (
@@ -110,21 +112,36 @@ def test_a_3mf_round_trip_keeps_volume_name_unit_and_metadata(tmp_path: Path) ->
     path = write_3mf(tmp_path / "slab.3mf", vertices, faces, name="order-7 R", metadata=meta)
 
     read = read_mesh(path)
+    model = read_3mf(path, strict=True)
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
-        model = ElementTree.fromstring(archive.read("3D/3dmodel.model"))
 
     assert read.volume == pytest.approx(signed_volume(vertices, faces), rel=1e-6)
     assert names == sorted(names) == ["3D/3dmodel.model", "[Content_Types].xml", "_rels/.rels"]
-    assert model.get("unit") == "millimeter"
-    objects = model.findall(f"{CORE}resources/{CORE}object")
-    assert [o.get("name") for o in objects] == ["order-7 R"]
-    written = {m.get("name"): m.text for m in model.findall(f"{CORE}metadata")}
-    assert written == {
+    assert model.warnings == []
+    assert model.unit == "millimeter"
+    assert [o.name for o in model.objects] == ["order-7 R"]
+    assert model.metadata == {
         "Title": "R & L <test>",
-        "shellgen:scan_sha256": "ab" * 32,
-        "shellgen:shellgen_version": "0.1.0",
+        f"{SHELLGEN_NAMESPACE}:scan_sha256": "ab" * 32,
+        f"{SHELLGEN_NAMESPACE}:shellgen_version": "0.1.0",
     }
+
+
+def test_3mf_metadata_names_are_qualified_by_shellgens_namespace_in_the_xml(
+    tmp_path: Path,
+) -> None:
+    vertices, faces = rounded_slab(spacing_mm=8.0)
+    path = write_3mf(tmp_path / "s.3mf", vertices, faces, name="s", metadata={"side": "left"})
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("3D/3dmodel.model").decode("utf-8")
+    model = ElementTree.fromstring(xml)
+    (entry,) = model.findall(f"{CORE}metadata")
+    prefix, local = str(entry.get("name")).split(":")
+
+    assert (local, entry.text) == ("side", "left")
+    assert f'xmlns:{prefix}="{SHELLGEN_NAMESPACE}"' in xml
 
 
 def test_3mf_bytes_are_identical_run_to_run_with_fixed_zip_dates(tmp_path: Path) -> None:
@@ -132,10 +149,12 @@ def test_3mf_bytes_are_identical_run_to_run_with_fixed_zip_dates(tmp_path: Path)
     kwargs = {"name": "slab", "metadata": {"b": "2", "a": "1"}}
     a = write_3mf(tmp_path / "a.3mf", vertices, faces, **kwargs)  # type: ignore[arg-type]
     b = write_3mf(tmp_path / "b.3mf", vertices, faces, **kwargs)  # type: ignore[arg-type]
+    c = write_3mf(tmp_path / "c.3mf", vertices + 1.0, faces, **kwargs)  # type: ignore[arg-type]
 
-    assert sha(a) == sha(b)
+    assert sha(a) == sha(b) != sha(c)
     with zipfile.ZipFile(a) as archive:
-        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        dates = {i.date_time for i in archive.infolist()}
+    assert len(dates) == 1 and dates.pop()[0] == 1980  # one fixed date, not the clock
 
 
 # atomic writes
@@ -163,26 +182,22 @@ def test_a_failed_write_leaves_the_previous_file_as_it_was(tmp_path: Path) -> No
     assert files_in(tmp_path) == ["out.stl"]
 
 
-def test_a_3mf_writer_failing_between_entries_leaves_nothing(
+def test_a_3mf_writer_failing_midway_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vertices, faces = rounded_slab(spacing_mm=8.0)
-    real_writestr = zipfile.ZipFile.writestr
-    calls: list[str] = []
+    written: list[Path] = []
 
-    def failing_writestr(
-        self: zipfile.ZipFile, info: zipfile.ZipInfo, *args: object, **kw: object
-    ) -> None:
-        calls.append(info.filename)
-        if len(calls) == 2:
-            raise OSError("no space left on device")
-        real_writestr(self, info, *args, **kw)  # type: ignore[arg-type]
+    def failing_writer(path: Path, *args: object) -> None:
+        path.write_bytes(b"PK\x03\x04 half a package")
+        written.append(path)
+        raise OSError("no space left on device")
 
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing_writestr)
+    monkeypatch.setattr(shellgen.export, "write_3mf_model", failing_writer)
     with pytest.raises(OSError, match="no space"):
         write_3mf(tmp_path / "x.3mf", vertices, faces, name="x", metadata={})
 
-    assert len(calls) == 2  # it did fail midway, after writing the model
+    assert len(written) == 1  # it did fail midway, after writing part of the file
     assert files_in(tmp_path) == []
 
 
