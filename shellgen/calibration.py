@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 from shellgen.analysis import ArchType, Foot, Point2
 from shellgen.errors import ProfileError, ScanError
 from shellgen.limits import FOOT_LENGTH_RANGE_MM
 from shellgen.materials import MATERIALS, Material, material
-from shellgen.profile import Activity, ArchFlexibility, ForefootMobility, Profile
+from shellgen.prescription import PRESCRIPTION_LIMITS, Prescription
+from shellgen.profile import Activity, ArchFlexibility, Design, ForefootMobility, Profile
 from shellgen.spec import SPEC_UNITS, Provenance, ShellLength, ShellSpec, Source
 
 __all__ = [
@@ -361,14 +363,18 @@ def calibrate(foot: Foot, profile: Profile, *, order_id: str | None = None) -> S
         rule = f"scale_by_foot_length: {size:g} mm ({given(key)[0]}) {scale}"
         settle(key, _Entry(scale_by_foot_length(size, length), "calibrated", rule))
     rotation = patient.leg_rotation_deg
-    settle(
-        "post_angle_deg",
-        _Entry(
-            post_angle_deg(rotation),
-            "calibrated",
-            f"post_by_leg_rotation (ours): clip(0.2 x {rotation:g} deg, 0, 6)",
-        ),
+    proposed = _Entry(
+        post_angle_deg(rotation),
+        "calibrated",
+        f"post_by_leg_rotation (ours): clip(0.2 x {rotation:g} deg, 0, 6)",
     )
+    if "rearfoot_post_deg" in design.model_fields_set:
+        proposed = _Entry(
+            design.rearfoot_post_deg,
+            "profile",
+            f"[design] rearfoot_post_deg (leg rotation would give {proposed.value:g} deg)",
+        )
+    settle("post_angle_deg", proposed)
     lm = foot.landmarks
     settle(
         "flex_start_x_mm",
@@ -452,11 +458,29 @@ def calibrate(foot: Foot, profile: Profile, *, order_id: str | None = None) -> S
         label=label_text(design.label, order, foot.scan.side),
         label_depth_mm=value["label_depth_mm"],
         provenance=MappingProxyType(provenance),
+        prescription=_prescription(design, given),
     )
     logger.info(
         "calibrated %s with profile %r: %.2f mm %s", order, profile.name, thickness, mat.name
     )
     return spec
+
+
+#: Prescription fields and the ``[design]`` keys they are read from, where the names differ.
+_RX_KEYS: Final = MappingProxyType({"post_motion_deg": "rearfoot_post_motion_deg"})
+
+
+def _prescription(design: Design, given: Callable[[str], tuple[Source, str]]) -> Prescription:
+    """The ordered modifications as the ``[design]`` table gives them, with provenance."""
+    values: dict[str, Any] = {}
+    provenance: dict[str, Provenance] = {}
+    for name, (_, _, unit) in PRESCRIPTION_LIMITS.items():
+        key = _RX_KEYS.get(name, name)
+        values[name] = float(getattr(design, key))
+        provenance[name] = Provenance(unit, *given(key))
+    values["met_pad_shape"] = design.met_pad_shape
+    provenance["met_pad_shape"] = Provenance("", *given("met_pad_shape"))
+    return Prescription(**values, provenance=MappingProxyType(provenance))
 
 
 def _thickness_entry(profile: Profile, foot: Foot, mat: Material) -> _Entry:

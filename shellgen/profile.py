@@ -7,7 +7,11 @@ A profile is a TOML file (``profiles/*.toml``) with a top-level ``schema_version
   ``forefoot_mobility``, ``leg_rotation_deg``;
 - ``[design]``: ``material``, ``shell_length``, ``arch_fill_fraction``,
   ``heel_cup_depth_mm``, ``medial_flange_mm``, ``lateral_flange_mm``, ``rim_radius_mm``,
-  ``label``, ``label_depth_mm``, ``grid_spacing_mm``; every key has a default;
+  ``label``, ``label_depth_mm``, ``grid_spacing_mm``, and the prescription
+  (``rearfoot_post_deg``, ``rearfoot_post_motion_deg``, ``forefoot_post_deg``,
+  ``skive_depth_mm``, ``skive_angle_deg``, ``heel_lift_mm``, ``spur_relief_depth_mm``,
+  ``spur_relief_diameter_mm``, ``met_pad_height_mm``, ``met_pad_length_mm``,
+  ``met_pad_width_mm``, ``met_pad_offset_mm``, ``met_pad_shape``); every key has a default;
 - ``[override]``: pins any numeric :class:`~shellgen.spec.ShellSpec` field, e.g.
   ``thickness_mm = 3.2``.
 
@@ -35,6 +39,7 @@ from pydantic.fields import FieldInfo
 
 from shellgen.errors import ProfileError
 from shellgen.materials import material
+from shellgen.prescription import PRESCRIPTION_LIMITS, MetPadShape
 from shellgen.spec import ShellLength
 
 __all__ = [
@@ -79,6 +84,12 @@ _LABEL_MAX_CHARS: Final = 32
 _NAME_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 _CONFIG: Final = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+def _rx_field(name: str, default: float, description: str) -> Any:
+    """A prescription key of ``[design]``, its range from :data:`PRESCRIPTION_LIMITS`."""
+    low, high, _ = PRESCRIPTION_LIMITS[name]
+    return Field(default=default, ge=low, le=high, description=description)
 
 
 class Patient(BaseModel):
@@ -157,6 +168,49 @@ class Design(BaseModel):
         le=5.0,
         description="Mesh resolution: spacing of the triangulation grid.",
     )
+    rearfoot_post_deg: float = Field(
+        default=0.0,
+        ge=-8.0,
+        le=8.0,
+        description=(
+            "Rearfoot post, varus positive, valgus negative; when not set, leg rotation "
+            "proposes a varus post."
+        ),
+    )
+    rearfoot_post_motion_deg: float = _rx_field(
+        "post_motion_deg", 0.0, "Rearfoot post motion: how far the heel may roll on the post."
+    )
+    forefoot_post_deg: float = _rx_field(
+        "forefoot_post_deg",
+        0.0,
+        "Forefoot post under the metatarsal heads, varus (medial up) positive, valgus negative.",
+    )
+    skive_depth_mm: float = _rx_field(
+        "skive_depth_mm", 0.0, "Medial heel skive (Kirby) depth at the medial heel; 0 for none."
+    )
+    skive_angle_deg: float = _rx_field("skive_angle_deg", 20.0, "Medial heel skive angle.")
+    heel_lift_mm: float = _rx_field(
+        "heel_lift_mm", 0.0, "Heel lift for a leg-length difference, tapering into the arch."
+    )
+    spur_relief_depth_mm: float = _rx_field(
+        "spur_relief_depth_mm", 0.0, "Heel spur relief pocket depth; 0 for none."
+    )
+    spur_relief_diameter_mm: float = _rx_field(
+        "spur_relief_diameter_mm", 20.0, "Heel spur relief pocket diameter."
+    )
+    met_pad_height_mm: float = _rx_field(
+        "met_pad_height_mm", 0.0, "Metatarsal pad height at its apex; 0 for none."
+    )
+    met_pad_length_mm: float = _rx_field(
+        "met_pad_length_mm", 35.0, "Metatarsal pad length along the foot."
+    )
+    met_pad_width_mm: float = _rx_field("met_pad_width_mm", 25.0, "Metatarsal pad width.")
+    met_pad_offset_mm: float = _rx_field(
+        "met_pad_offset_mm", 8.0, "How far behind the 2nd-4th metatarsal heads the apex lies."
+    )
+    met_pad_shape: MetPadShape = Field(
+        default="dome", description="A dome under the 2nd-4th heads, or a bar across the shell."
+    )
 
     @field_validator("label")
     @classmethod
@@ -198,7 +252,7 @@ class Override(BaseModel):
         default=None, ge=0.0, le=25.0, description="Lateral flange."
     )
     post_angle_deg: float | None = Field(
-        default=None, ge=0.0, le=6.0, description="Rearfoot post angle."
+        default=None, ge=-8.0, le=8.0, description="Rearfoot post angle, varus positive."
     )
     flex_start_x_mm: float | None = Field(
         default=None, ge=0.0, le=350.0, description="Start of the flex zone, mm from the heel."

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from shellgen.materials import Material
+from shellgen.prescription import NO_PRESCRIPTION, Prescription
 
 __all__ = ["SPEC_UNITS", "Provenance", "ShellLength", "ShellSpec", "Source"]
 
@@ -77,7 +78,8 @@ class ShellSpec:
         Height of the medial and lateral flanges above the plantar surface at the rim.
     post_angle_deg : float
         Rearfoot post: the underside under the heel tilted by this angle about the x axis,
-        medial side raised (varus post); 0 for flat.
+        medial side raised for a positive (varus) post, lateral for a negative (valgus)
+        one; 0 for flat.
     flex_start_x_mm : float
         x where the forefoot flex zone starts to thin (just behind the metatarsal heads).
     flex_taper_mm : float
@@ -98,6 +100,9 @@ class ShellSpec:
         Engraving depth of the label.
     provenance : Mapping[str, Provenance]
         For every numeric field above (and ``shell_length``), where it came from.
+    prescription : Prescription
+        The modifications ordered on top (post motion, forefoot post, skive, heel lift, spur
+        relief, metatarsal pad), each with its own provenance; none by default.
     """
 
     material: Material
@@ -119,6 +124,7 @@ class ShellSpec:
     label: str
     label_depth_mm: float
     provenance: Mapping[str, Provenance]
+    prescription: Prescription = NO_PRESCRIPTION
 
     def as_json(self) -> dict[str, dict[str, object]]:
         """``{name: {value, unit, source, rule}}`` for every field with a provenance."""
@@ -139,4 +145,9 @@ class ShellSpec:
             "rule": f"E = {self.material.modulus_gpa} GPa, "
             f"rho = {self.material.density_g_cm3} g/cm3",
         }
+        for name, p in self.prescription.provenance.items():
+            value = getattr(self.prescription, name)
+            if isinstance(value, float):
+                value = round(value, 4)
+            out[name] = {"value": value, "unit": p.unit, "source": p.source, "rule": p.rule}
         return out

@@ -194,7 +194,7 @@ BAD = [
     ),
     pytest.param(
         VALID + "\n[override]\npost_angle_deg = 9.0\n",
-        ["override.post_angle_deg", "9.0", "from 0 to 6 deg"],
+        ["override.post_angle_deg", "9.0", "from -8 to 8 deg"],
         id="override-beyond-hard-limit",
     ),
     pytest.param(

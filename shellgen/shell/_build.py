@@ -102,6 +102,11 @@ def _check_spec(spec: ShellSpec) -> None:
             raise GeometryError(
                 f"spec {name} = {value} is outside [{lo}, {hi}]: fix the profile or override"
             )
+    for name, value, lo, hi in spec.prescription.out_of_range():
+        raise GeometryError(
+            f"prescription {name} = {value:g} is outside [{lo:g}, {hi:g}]: fix the profile's "
+            "[design] table or the order"
+        )
     if spec.slot_count and not 0.5 <= spec.slot_width_mm < spec.slot_length_mm:
         raise GeometryError(
             f"slot {spec.slot_width_mm} x {spec.slot_length_mm} mm: need 0.5 mm <= width < "

@@ -17,6 +17,7 @@ from shellgen.analysis import Foot
 from shellgen.shell._envelope import Neighbours, ball_envelope
 from shellgen.shell._outline import CUP_FADE_MM, POST_END
 from shellgen.shell._plan import Plan
+from shellgen.shell._prescription import Modifications
 from shellgen.shell._rim import RIM_REACH_MM, RimFrame, RimPoints
 from shellgen.shell._smooth import smoothstep, softmin
 from shellgen.shell._support import Support
@@ -97,6 +98,11 @@ class Surfaces:
         The forefoot flex zone.
     post_tan, post_ref_y, post_end_x
         Rearfoot post: tan(angle), the y where the posted plane is 0, the x where it ends.
+    post_facet : (tan, width_mm)
+        Rearfoot post motion: tan of the (unsigned) angle of the facet along the post's low
+        edge, and the facet's width across (0 without motion).
+    mods : Modifications
+        The prescription's material on top (forefoot post, skive, lift, pocket, pad).
     lift_ramp : (start_x_mm, end_x_mm)
         Where the seat lift eases from the heel lift to the forefoot thickness.
     rim_radius_mm : float
@@ -118,6 +124,8 @@ class Surfaces:
     lift_ramp: tuple[float, float]
     rim_radius_mm: float
     label_depth_mm: float
+    mods: Modifications
+    post_facet: tuple[float, float] = (0.0, 0.0)
     heel_lift_mm: float = 0.0
 
     @classmethod
@@ -128,6 +136,9 @@ class Surfaces:
         flex_end = layout.flex_start_mm + spec.flex_taper_mm
         post_end = POST_END * foot.foot_length_mm
         ramp_start = float(np.clip(foot.landmarks.arch_apex[0], post_end, flex_end - 40.0))
+        rx = spec.prescription
+        facet_deg = max(abs(spec.post_angle_deg) - rx.post_motion_deg, 0.0)
+        seat_width = seat.bounds[3] - seat.bounds[1]
         surf = cls(
             support=support,
             zones=layout.zones,
@@ -140,6 +151,12 @@ class Surfaces:
             lift_ramp=(ramp_start, flex_end),
             rim_radius_mm=spec.rim_radius_mm,
             label_depth_mm=spec.label_depth_mm if spec.label.strip() else 0.0,
+            mods=Modifications.make(foot, rx, layout.outer, seat),
+            post_facet=(
+                (float(np.tan(np.radians(facet_deg))), seat_width / 3.0)
+                if rx.post_motion_deg > 0.0 and spec.post_angle_deg != 0.0
+                else (0.0, 0.0)
+            ),
         )
         return replace(surf, heel_lift_mm=surf.heel_lift_for(layout.seat_points, layout.seat_rim))
 
@@ -148,14 +165,15 @@ class Surfaces:
 
         Over the seat (``points``: the plan's seat samples, with ``near`` their rim look-up)
         the plate's underside, ``lift + plate`` of :meth:`top_above_seat`, must stand the
-        engraving depth above the posted plane, so that the plane is the underside and the
-        heel is solid.
+        engraving depth (and a spur pocket's depth) above the posted plane, so that the plane
+        is the underside and the heel is solid.
         """
         rim = near.frame(self.edge_support)
         thickness = self.thickness(points[:, 0])
         _, plate, _ = self._offset(self.top_above_seat, points, rim, thickness)
         floor = self.post_floor(points[:, 0], points[:, 1], rim.rim_mm)
-        return self.label_depth_mm + max(self.thickness_mm, float((floor - plate).max()))
+        relief = self.label_depth_mm + self.mods.spur_depth_mm
+        return relief + max(self.thickness_mm, float((floor - plate).max()))
 
     def thickness(self, x: FloatArray) -> FloatArray:
         """Shell thickness along the normal, mm: full, tapering over the flex zone."""
@@ -220,9 +238,17 @@ class Surfaces:
         lateral side raised for a varus post) on the heel seat, rising beyond it (at 45 degrees
         toward the rim, by the ``POST_BEVEL`` ahead of ``POST_END``, and with the sole where it
         lifts more than ``SEAT_CONTACT_MM`` off the seat) so that the cup walls, an arch that
-        starts early and the midfoot stay plates.
+        starts early and the midfoot stay plates. With post motion, the facet along the
+        plane's low edge (a third of the seat wide) is ground flatter, to ``post_facet``'s
+        angle, and the whole underside lowered so the low edge stays on 0.
         """
         base = self.post_tan * (self.post_ref_y - y)
+        facet_tan, facet_mm = self.post_facet
+        if facet_mm > 0.0:
+            steep = abs(self.post_tan)
+            across = np.sign(self.post_tan) * (self.post_ref_y - y)  # in from the low edge
+            facet = steep * facet_mm + facet_tan * (across - facet_mm)
+            base = np.maximum(base, facet) - facet_mm * (steep - facet_tan)
         ahead = np.maximum(x - self.post_end_x, 0.0)
         lifted = np.maximum(self.support.at(x, y) - SEAT_CONTACT_MM, 0.0)
         ramp = (
@@ -283,7 +309,8 @@ class Surfaces:
         :meth:`_offset`), kept at least the thickness from every top point (see
         ``ball_envelope``: where the top bends tighter than the thickness the offset alone
         would come too close), and clipped below by the posted heel floor (a solid heel) and
-        z = 0.
+        z = 0. The prescription's material (see :class:`Modifications`) is then added to
+        the top only, so it is solid.
 
         Parameters
         ----------
@@ -306,7 +333,9 @@ class Surfaces:
         plate = np.minimum(plate, ball_envelope(points, top, t_mm, neighbours))
         floor = self.post_floor(x, y, rim.rim_mm)
         bottom = np.maximum(np.minimum(plate, floor), 0.0)
-        is_plate = bottom >= plate
+        added = self.mods.added(x, y)
+        is_plate = (bottom >= plate) & (added == 0.0)
+        top = top + added
         thickness = np.where(is_plate, t_mm, (top - bottom) * cos_slope)
         return Heights(top, bottom, thickness, cos_slope, self.heel_lift_mm)
 

@@ -1,0 +1,181 @@
+"""The prescription's material on top of the shell: ``z_top`` raised (or hollowed) in place.
+
+Forefoot post, medial heel skive, heel lift, heel spur relief and metatarsal pad or bar are
+each a height field added to ``z_top`` over the shell's outline, after the underside has been
+made from the plain top: the underside does not follow them, so what they add is solid
+material (a post, a pad) and the forefoot keeps standing on the ground. A spur pocket takes
+material away; the heel seat is solid, and the builder raises the seat by the pocket's depth
+so that the wall under it keeps the thickness. The rearfoot post and its motion are the
+underside's own (``Surfaces.post_floor``).
+
+Placement rules (ours, from the landmarks of :class:`~shellgen.analysis.Landmarks`), all in
+the foot frame of a right foot (mm, +y medial):
+
+- the forefoot post rises from nothing ``FOREFOOT_RAMP_MM`` behind the more proximal
+  metatarsal head to full tilt, measured from the forefoot's low edge (lateral for varus);
+- the skive spans the heel seat, fading out toward the end of the rearfoot post;
+- the heel lift is full behind ``LIFT_FULL_AHEAD_MM`` ahead of the heel centre and tapers to
+  nothing at the arch apex;
+- the spur pocket is centred ``SPUR_OFFSET_MM`` (forward, medial; scaled by foot length)
+  from the heel centre, where the medial process of the calcaneal tubercle lies;
+- the metatarsal pad's apex lies ``met_pad_offset_mm`` behind the middle of the MTH1-MTH5
+  line, i.e. just proximal to the 2nd-4th heads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from shapely.geometry import Point, Polygon, box
+
+from shellgen._typing import FloatArray
+from shellgen.analysis import Foot
+from shellgen.errors import GeometryError
+from shellgen.prescription import Prescription
+from shellgen.shell._outline import POST_END
+from shellgen.shell._smooth import smoothstep
+
+__all__ = ["Modifications"]
+
+#: Reference foot length for the placement offsets below, mm.
+_REFERENCE_LENGTH_MM = 260.0
+#: The forefoot post reaches full tilt this far behind the more proximal metatarsal head,
+#: rising from nothing over the ramp before it (mm).
+FOREFOOT_FULL_BEHIND_MM = 15.0
+FOREFOOT_RAMP_MM = 30.0
+#: The skive is full to this far ahead of the heel centre, then fades out by the post end.
+SKIVE_FULL_AHEAD_MM = 10.0
+#: The heel lift is full to this far ahead of the heel centre, then tapers into the arch.
+LIFT_FULL_AHEAD_MM = 10.0
+#: The spur pocket's centre from the heel centre, (forward, medial) mm for a 260 mm foot.
+SPUR_OFFSET_MM = (8.0, 4.0)
+#: The spur pocket keeps its full depth over this fraction of its radius.
+SPUR_FLAT_FRACTION = 0.3
+
+
+@dataclass(frozen=True)
+class Modifications:
+    """Where and how much each ordered modification adds to ``z_top`` (mm, foot frame).
+
+    Attributes
+    ----------
+    rx : Prescription
+        What was ordered.
+    forefoot : (tan, low_edge_y, ramp_start_x, full_x)
+        Forefoot post: tan of the angle (signed), y of the forefoot's low edge (0 there),
+        and the x over which it rises to full tilt.
+    skive : (tan, start_y, fade_start_x, fade_end_x)
+        Skive: tan of its angle, the y where its plane leaves the seat, and its fade along x.
+    lift : (start_x, end_x)
+        Where the heel lift tapers from full to nothing.
+    spur_centre : (x, y)
+        Centre of the spur pocket.
+    pad_apex : (x, y)
+        Apex of the metatarsal pad.
+    """
+
+    rx: Prescription
+    forefoot: tuple[float, float, float, float]
+    skive: tuple[float, float, float, float]
+    lift: tuple[float, float]
+    spur_centre: tuple[float, float]
+    pad_apex: tuple[float, float]
+
+    @classmethod
+    def make(cls, foot: Foot, rx: Prescription, outer: Polygon, seat: Polygon) -> Modifications:
+        """Place the modifications on this foot and outline.
+
+        Raises
+        ------
+        GeometryError
+            If a spur pocket does not fit in the heel seat, or a pad's apex falls outside the
+            outline.
+        """
+        lm = foot.landmarks
+        scale = foot.foot_length_mm / _REFERENCE_LENGTH_MM
+        full_x = min(lm.mth1[0], lm.mth5[0]) - FOREFOOT_FULL_BEHIND_MM
+        ahead = outer.intersection(box(full_x, -1e3, 1e3, 1e3))
+        low_y = ahead.bounds[1] if rx.forefoot_post_deg >= 0 else ahead.bounds[3]
+        ff_tan = float(np.tan(np.radians(rx.forefoot_post_deg)))
+        sk_tan = float(np.tan(np.radians(rx.skive_angle_deg)))
+        edge_y = lm.heel_medial[1]
+        post_end = POST_END * foot.foot_length_mm
+        hc_x, hc_y = lm.heel_centre
+        lift_start = hc_x + LIFT_FULL_AHEAD_MM
+        spur = (hc_x + SPUR_OFFSET_MM[0] * scale, hc_y + SPUR_OFFSET_MM[1] * scale)
+        mid = 0.5 * (np.asarray(lm.mth1) + np.asarray(lm.mth5))
+        apex = (float(mid[0]) - rx.met_pad_offset_mm, float(mid[1]))
+        mods = cls(
+            rx=rx,
+            forefoot=(ff_tan, float(low_y), full_x - FOREFOOT_RAMP_MM, full_x),
+            skive=(
+                sk_tan,
+                edge_y - rx.skive_depth_mm / sk_tan,
+                hc_x + SKIVE_FULL_AHEAD_MM,
+                post_end,
+            ),
+            lift=(lift_start, max(lm.arch_apex[0], lift_start + 20.0)),
+            spur_centre=spur,
+            pad_apex=apex,
+        )
+        mods._check(seat, outer)
+        return mods
+
+    def _check(self, seat: Polygon, outer: Polygon) -> None:
+        """Refuse a pocket outside the heel seat or a pad apex outside the outline."""
+        rx = self.rx
+        if rx.spur_relief_depth_mm > 0:
+            disc = Point(self.spur_centre).buffer(0.5 * rx.spur_relief_diameter_mm)
+            if not seat.buffer(1e-6).contains(disc):
+                raise GeometryError(
+                    f"spur_relief_diameter_mm = {rx.spur_relief_diameter_mm:g}: the pocket does "
+                    "not fit in this heel seat; allowed: a smaller diameter (from 10 mm)"
+                )
+        if rx.met_pad_height_mm > 0 and not outer.contains(Point(self.pad_apex)):
+            raise GeometryError(
+                f"met_pad_offset_mm = {rx.met_pad_offset_mm:g}: the pad's apex "
+                f"({self.pad_apex[0]:.0f}, {self.pad_apex[1]:.0f}) mm falls outside the shell; "
+                "allowed: a larger offset (up to 25 mm), or a longer shell"
+            )
+
+    @property
+    def spur_depth_mm(self) -> float:
+        """How deep the spur pocket cuts into the heel seat, mm (0 without one)."""
+        return self.rx.spur_relief_depth_mm
+
+    def added(self, x: FloatArray, y: FloatArray) -> FloatArray:
+        """The height every modification adds to ``z_top`` at points, mm (negative: a pocket).
+
+        Parameters
+        ----------
+        x, y : (n,) float
+            Points in the foot frame, mm.
+        """
+        rx = self.rx
+        dz = np.zeros_like(x)
+        if rx.forefoot_post_deg != 0.0:
+            tan, low_y, start, full = self.forefoot
+            dz += (
+                np.abs(tan)
+                * np.maximum(np.sign(tan) * (y - low_y), 0.0)
+                * smoothstep(x, start, full)
+            )
+        if rx.skive_depth_mm > 0.0:
+            tan, start_y, fade0, fade1 = self.skive
+            wedge = np.minimum(tan * np.maximum(y - start_y, 0.0), rx.skive_depth_mm)
+            dz += wedge * (1.0 - smoothstep(x, fade0, fade1))
+        if rx.heel_lift_mm > 0.0:
+            dz += rx.heel_lift_mm * (1.0 - smoothstep(x, *self.lift))
+        if rx.spur_relief_depth_mm > 0.0:
+            radius = 0.5 * rx.spur_relief_diameter_mm
+            r = np.hypot(x - self.spur_centre[0], y - self.spur_centre[1])
+            dz -= rx.spur_relief_depth_mm * (
+                1.0 - smoothstep(r, SPUR_FLAT_FRACTION * radius, radius)
+            )
+        if rx.met_pad_height_mm > 0.0:
+            u = (x - self.pad_apex[0]) / (0.5 * rx.met_pad_length_mm)
+            v = (y - self.pad_apex[1]) / (0.5 * rx.met_pad_width_mm)
+            rho = np.abs(u) if rx.met_pad_shape == "bar" else np.hypot(u, v)
+            dz += rx.met_pad_height_mm * (1.0 - smoothstep(rho, 0.0, 1.0))
+        return dz

@@ -1,0 +1,258 @@
+"""The prescription on the built shell: each modification measured where and as much as asked.
+
+Every measurement compares the shell with the modification against the same shell without it,
+built on the same plan (so the same 2D vertices): the difference of the two tops (or
+undersides) is what the modification did. The foot is the analytic synthetic foot of
+``feet.py`` (260 mm, heel centre at x = 40 mm, MTH1 and MTH5 known).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+import pytest
+import shapely
+from feet import MTH1, MTH5, synthetic_foot
+from feet import shell_spec as make_spec
+from scipy.interpolate import LinearNDInterpolator
+from scipy.spatial import Delaunay
+
+from shellgen.analysis import Foot
+from shellgen.errors import GeometryError
+from shellgen.prescription import Prescription
+from shellgen.shell import Plan, Shell, build
+from shellgen.shell._outline import POST_END
+from shellgen.shell._prescription import FOREFOOT_FULL_BEHIND_MM, FOREFOOT_RAMP_MM
+from shellgen.spec import ShellSpec
+from shellgen.validation import validate
+
+
+@pytest.fixture(scope="module")
+def foot() -> Foot:
+    return synthetic_foot("right")
+
+
+@pytest.fixture(scope="module")
+def spec() -> ShellSpec:
+    return make_spec("sulcus", label="", slot_count=0)
+
+
+@pytest.fixture(scope="module")
+def plain(foot: Foot, spec: ShellSpec) -> Shell:
+    return build(foot, spec)
+
+
+def with_rx(foot: Foot, plain: Shell, **rx: object) -> Shell:
+    """The plain shell's spec with a prescription, built on the plain shell's plan."""
+    spec = dataclasses.replace(plain.spec, prescription=Prescription(**rx))  # type: ignore[arg-type]
+    return build(foot, spec, reuse=plain.plan)
+
+
+def top(shell: Shell) -> np.ndarray:
+    assert shell.plan is not None
+    return shell.vertices[: len(shell.plan.mesh.points), 2]
+
+
+def bottom(shell: Shell) -> np.ndarray:
+    assert shell.plan is not None
+    n = len(shell.plan.mesh.points)
+    return shell.vertices[n : 2 * n, 2]
+
+
+def points(shell: Shell) -> np.ndarray:
+    assert shell.plan is not None
+    return np.asarray(shell.plan.mesh.points)
+
+
+@functools.cache
+def _delaunay(plan: Plan) -> Delaunay:
+    return Delaunay(np.asarray(plan.mesh.points))
+
+
+def at(shell: Shell, values: np.ndarray, xy: tuple[float, float]) -> float:
+    """``values`` (one per 2D vertex) interpolated linearly at a point, mm."""
+    assert shell.plan is not None
+    return float(LinearNDInterpolator(_delaunay(shell.plan), values)(*xy))
+
+
+def plane_angles_deg(xyz: np.ndarray) -> tuple[float, float]:
+    """Tilt about y and about x (positive: falling toward +y) of the plane fitted to points."""
+    x, y, z = xyz.T
+    coef, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x, y]), z, rcond=None)
+    return float(np.degrees(np.arctan(coef[1]))), float(np.degrees(np.arctan(-coef[2])))
+
+
+def seat_underside(shell: Shell, y_lo: float, y_hi: float) -> np.ndarray:
+    """Underside vertices well inside the heel seat, between two y, as (k, 3)."""
+    assert shell.plan is not None
+    seat = shell.plan.seat.buffer(-2.0)
+    p = points(shell)
+    inside = shapely.contains_xy(seat, p[:, 0], p[:, 1]) & (p[:, 1] > y_lo) & (p[:, 1] < y_hi)
+    return np.column_stack([p[inside], bottom(shell)[inside]])
+
+
+# ---------------------------------------------------------------------------- rearfoot post
+
+
+@pytest.mark.parametrize("angle_deg", [4.0, -4.0, 6.5])
+def test_rearfoot_post_tilts_the_heel_underside_either_way(foot: Foot, angle_deg: float) -> None:
+    spec = dataclasses.replace(make_spec("sulcus", label=""), post_angle_deg=angle_deg)
+    shell = build(foot, spec)
+    under = seat_underside(shell, -1e3, 1e3)
+    assert len(under) > 100
+    along, across = plane_angles_deg(under)
+    assert along == pytest.approx(0.0, abs=0.3)
+    # varus: the medial side (+y) lower, so standing on it the seat tilts medial-up
+    assert across == pytest.approx(angle_deg, abs=0.3)
+
+
+@pytest.mark.parametrize(("angle_deg", "motion_deg"), [(6.0, 3.0), (-5.0, 2.0), (3.0, 4.0)])
+def test_post_motion_grinds_a_flatter_facet_along_the_low_edge(
+    foot: Foot, angle_deg: float, motion_deg: float
+) -> None:
+    spec = dataclasses.replace(make_spec("sulcus", label=""), post_angle_deg=angle_deg)
+    shell = build(
+        foot, dataclasses.replace(spec, prescription=Prescription(post_motion_deg=motion_deg))
+    )
+    assert shell.plan is not None
+    lo, hi = shell.plan.seat.bounds[1], shell.plan.seat.bounds[3]
+    third = (hi - lo) / 3.0
+    low_edge_medial = angle_deg > 0
+    facet_band = (hi - third + 1.5, hi) if low_edge_medial else (lo, lo + third - 1.5)
+    main_band = (lo, hi - third - 1.5) if low_edge_medial else (lo + third + 1.5, hi)
+    sign = np.sign(angle_deg)
+    _, main = plane_angles_deg(seat_underside(shell, *main_band))
+    _, facet = plane_angles_deg(seat_underside(shell, *facet_band))
+    assert main == pytest.approx(angle_deg, abs=0.3)
+    assert facet == pytest.approx(sign * max(abs(angle_deg) - motion_deg, 0.0), abs=0.3)
+    # the low edge still stands on the ground
+    assert bottom(shell).min() == 0.0
+
+
+# ---------------------------------------------------------------------------- forefoot post
+
+
+@pytest.mark.parametrize("angle_deg", [4.0, -3.0])
+def test_forefoot_post_tilts_the_top_under_the_heads_and_keeps_the_underside(
+    foot: Foot, plain: Shell, angle_deg: float
+) -> None:
+    shell = with_rx(foot, plain, forefoot_post_deg=angle_deg)
+    p = points(shell)
+    dz = top(shell) - top(plain)
+    full_x = min(MTH1[0], MTH5[0]) - FOREFOOT_FULL_BEHIND_MM
+    under_heads = p[:, 0] > full_x + 1.0
+    slope, _ = np.polyfit(p[under_heads, 1], dz[under_heads], 1)
+    assert np.degrees(np.arctan(slope)) == pytest.approx(angle_deg, abs=0.3)
+    assert dz[under_heads].min() == pytest.approx(0.0, abs=0.05)  # nothing at the low edge
+    assert np.abs(dz[p[:, 0] < full_x - FOREFOOT_RAMP_MM]).max() == 0.0  # absent behind
+    assert np.array_equal(bottom(shell), bottom(plain))  # solid: the forefoot stays on z = 0
+
+
+# ---------------------------------------------------------------------------- heel
+
+
+@pytest.mark.parametrize(("depth_mm", "angle_deg"), [(3.0, 20.0), (5.0, 12.0)])
+def test_medial_skive_raises_the_medial_heel_seat_by_its_depth_at_its_angle(
+    foot: Foot, plain: Shell, depth_mm: float, angle_deg: float
+) -> None:
+    shell = with_rx(foot, plain, skive_depth_mm=depth_mm, skive_angle_deg=angle_deg)
+    dz = top(shell) - top(plain)
+    hc_x = foot.landmarks.heel_centre[0]
+    edge_y = foot.landmarks.heel_medial[1]
+    assert at(shell, dz, (hc_x, edge_y)) == pytest.approx(depth_mm, abs=0.3)
+    run = depth_mm / np.tan(np.radians(angle_deg))
+    ys = np.linspace(edge_y - 0.8 * run, edge_y - 0.2 * run, 5)
+    rise = [at(shell, dz, (hc_x, y)) for y in ys]
+    measured = np.degrees(np.arctan(np.polyfit(ys, rise, 1)[0]))
+    assert measured == pytest.approx(angle_deg, abs=1.0)
+    p = points(shell)
+    assert np.abs(dz[p[:, 1] < edge_y - run - 1.0]).max() == 0.0  # lateral heel untouched
+    assert np.abs(dz[p[:, 0] > POST_END * foot.foot_length_mm]).max() == 0.0
+    assert validate(shell, material=shell.spec.material).failed == ()
+
+
+def test_heel_lift_raises_the_heel_centre_and_tapers_out_into_the_arch(
+    foot: Foot, plain: Shell
+) -> None:
+    shell = with_rx(foot, plain, heel_lift_mm=6.0)
+    dz = top(shell) - top(plain)
+    assert at(shell, dz, foot.landmarks.heel_centre) == pytest.approx(6.0, abs=0.2)
+    p = points(shell)
+    ahead = p[:, 0] > foot.landmarks.arch_apex[0]
+    assert np.abs(dz[ahead]).max() == 0.0
+    assert np.array_equal(bottom(shell), bottom(plain))  # solid under the heel
+    assert validate(shell, material=shell.spec.material).failed == ()
+
+
+@pytest.mark.parametrize(("depth_mm", "diameter_mm"), [(2.0, 20.0), (3.5, 14.0)])
+def test_spur_relief_is_a_pocket_of_its_depth_under_the_tubercle(
+    foot: Foot, plain: Shell, depth_mm: float, diameter_mm: float
+) -> None:
+    shell = with_rx(foot, plain, spur_relief_depth_mm=depth_mm, spur_relief_diameter_mm=diameter_mm)
+    dz = top(shell) - top(plain)
+    hc_x, hc_y = foot.landmarks.heel_centre
+    centre = (hc_x + 8.0, hc_y + 4.0)  # 260 mm foot: the rule's offsets unscaled
+    ring = [
+        at(shell, dz, (centre[0] + r * np.cos(a), centre[1] + r * np.sin(a)))
+        for r in (0.5 * diameter_mm + 2.0,)
+        for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    ]
+    # the seat is raised by the pocket's depth (the wall under it keeps the thickness)
+    assert np.mean(ring) - at(shell, dz, centre) == pytest.approx(depth_mm, abs=0.2)
+    wall = at(shell, top(shell) - bottom(shell), centre)
+    assert wall >= shell.spec.thickness_mm
+    assert validate(shell, material=shell.spec.material).failed == ()
+
+
+# ---------------------------------------------------------------------------- forefoot
+
+
+@pytest.mark.parametrize(
+    ("height_mm", "offset_mm", "length_mm", "width_mm"),
+    [(5.0, 8.0, 35.0, 25.0), (3.0, 15.0, 25.0, 20.0)],
+)
+def test_met_pad_apex_has_its_height_just_behind_the_middle_heads(
+    foot: Foot,
+    plain: Shell,
+    height_mm: float,
+    offset_mm: float,
+    length_mm: float,
+    width_mm: float,
+) -> None:
+    shell = with_rx(
+        foot,
+        plain,
+        met_pad_height_mm=height_mm,
+        met_pad_offset_mm=offset_mm,
+        met_pad_length_mm=length_mm,
+        met_pad_width_mm=width_mm,
+    )
+    dz = top(shell) - top(plain)
+    p = points(shell)
+    apex = p[np.argmax(dz)]
+    asked = (0.5 * (MTH1[0] + MTH5[0]) - offset_mm, 0.5 * (MTH1[1] + MTH5[1]))
+    assert np.hypot(*(apex - asked)) < 5.0
+    assert dz.max() == pytest.approx(height_mm, abs=0.3)
+    far = np.hypot((p[:, 0] - asked[0]) / length_mm, (p[:, 1] - asked[1]) / width_mm) > 0.5
+    assert np.abs(dz[far]).max() == 0.0  # nothing beyond its length and width
+    assert np.array_equal(bottom(shell), bottom(plain))
+    assert validate(shell, material=shell.spec.material).failed == ()
+
+
+def test_met_bar_spans_the_shell_at_its_height(foot: Foot, plain: Shell) -> None:
+    shell = with_rx(foot, plain, met_pad_height_mm=4.0, met_pad_shape="bar")
+    dz = top(shell) - top(plain)
+    x = 0.5 * (MTH1[0] + MTH5[0]) - 8.0
+    across = [at(shell, dz, (x, y)) for y in np.linspace(MTH5[1] + 5.0, MTH1[1] - 5.0, 7)]
+    assert np.allclose(across, 4.0, atol=0.3)
+    assert validate(shell, material=shell.spec.material).failed == ()
+
+
+def test_out_of_range_prescription_is_refused_naming_field_value_and_range(
+    foot: Foot, plain: Shell
+) -> None:
+    spec = dataclasses.replace(plain.spec, prescription=Prescription(heel_lift_mm=20.0))
+    with pytest.raises(GeometryError, match=r"heel_lift_mm = 20 is outside \[0, 15\]"):
+        build(foot, spec)

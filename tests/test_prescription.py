@@ -1,0 +1,92 @@
+"""The prescription from the profile's ``[design]`` table (or an order's columns) to the spec."""
+
+from __future__ import annotations
+
+import pytest
+from feet import synthetic_foot
+
+from shellgen.calibration import calibrate
+from shellgen.errors import ProfileError
+from shellgen.prescription import PRESCRIPTION_LIMITS, Prescription
+from shellgen.profile import Design, Patient, Profile, with_fields
+
+BASE = Profile(schema_version=1, name="base", patient=Patient(bodyweight_kg=70.0))
+
+
+def test_every_prescription_number_is_a_design_key_with_its_range() -> None:
+    for name, (low, high, unit) in PRESCRIPTION_LIMITS.items():
+        key = "rearfoot_post_motion_deg" if name == "post_motion_deg" else name
+        field = Design.model_fields[key]
+        bounds = {k: getattr(m, k) for m in field.metadata for k in ("ge", "le") if hasattr(m, k)}
+        assert bounds == {"ge": low, "le": high}
+        assert key.endswith(f"_{unit}")
+        assert low <= field.default <= high
+
+
+def test_nothing_is_ordered_by_default() -> None:
+    spec = calibrate(synthetic_foot(), BASE)
+    assert spec.prescription.ordered() == []
+    assert all(p.source == "default" for p in spec.prescription.provenance.values())
+
+
+def test_design_keys_reach_the_spec_with_their_provenance() -> None:
+    profile = with_fields(
+        BASE,
+        rearfoot_post_deg="-3.5",
+        rearfoot_post_motion_deg="2",
+        skive_depth_mm="3",
+        met_pad_height_mm="4",
+        met_pad_shape="bar",
+    )
+    spec = calibrate(synthetic_foot(), profile)
+    rx = spec.prescription
+    assert spec.post_angle_deg == -3.5
+    assert spec.provenance["post_angle_deg"].source == "profile"
+    assert (rx.post_motion_deg, rx.skive_depth_mm, rx.met_pad_height_mm) == (2.0, 3.0, 4.0)
+    assert rx.ordered() == ["post_motion", "skive", "met_bar"]
+    table = spec.as_json()
+    assert table["skive_depth_mm"] == {
+        "value": 3.0,
+        "unit": "mm",
+        "source": "profile",
+        "rule": "[design] skive_depth_mm",
+    }
+    assert table["met_pad_shape"]["value"] == "bar"
+    assert table["heel_lift_mm"]["source"] == "default"
+
+
+def test_leg_rotation_proposes_a_varus_post_unless_the_design_sets_one() -> None:
+    rotated = with_fields(BASE, leg_rotation_deg="20")
+    assert calibrate(synthetic_foot(), rotated).post_angle_deg == pytest.approx(4.0)
+    pinned = with_fields(rotated, rearfoot_post_deg="0")
+    spec = calibrate(synthetic_foot(), pinned)
+    assert spec.post_angle_deg == 0.0
+    assert "leg rotation would give 4 deg" in spec.provenance["post_angle_deg"].rule
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("heel_lift_mm", "16", "from 0 to 15 mm"),
+        ("rearfoot_post_motion_deg", "-1", "from 0 to 4 deg"),
+        ("rearfoot_post_deg", "9", "from -8 to 8 deg"),
+        ("met_pad_shape", "ring", "one of dome, bar"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_field_value_and_range(
+    key: str, value: str, allowed: str
+) -> None:
+    with pytest.raises(ProfileError) as caught:
+        with_fields(BASE, **{key: value})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"design.{key} = {value!r}".replace("'", '"') in message
+    assert allowed in message
+
+
+def test_out_of_range_lists_each_bad_field() -> None:
+    rx = Prescription(heel_lift_mm=20.0, skive_angle_deg=2.0)
+    assert rx.out_of_range() == [
+        ("skive_angle_deg", 2.0, 5.0, 30.0),
+        ("heel_lift_mm", 20.0, 0.0, 15.0),
+    ]
