@@ -1,0 +1,96 @@
+"""``respond`` on a real built shell: the synthetic foot's sulcus shell (3 mm PA12, 4 deg post).
+
+Cheap checks at a coarse 6 mm plan spacing; what they assert holds at any spacing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from feet import shell_spec, synthetic_foot
+
+from shellgen.errors import GeometryError
+from shellgen.materials import material
+from shellgen.mechanics import Patient, Response, Solid, respond, solid_of_mesh, solid_of_shell
+from shellgen.shell import Shell, build
+
+SPACING_MM = 6.0
+
+
+@pytest.fixture(scope="module")
+def shell() -> Shell:
+    return build(synthetic_foot(), shell_spec("sulcus"))
+
+
+@pytest.fixture(scope="module")
+def solid(shell: Shell) -> Solid:
+    return solid_of_shell(shell, SPACING_MM)
+
+
+@pytest.fixture(scope="module")
+def response(shell: Shell, solid: Solid) -> Response:
+    apex = shell.plan.foot.landmarks.arch_apex if shell.plan else (0.0, 0.0)
+    return respond(solid, shell.spec.material, apex, Patient(70.0, 2.0))
+
+
+def test_solid_keeps_the_shell_volume(shell: Shell, solid: Solid) -> None:
+    mesh_volume = (
+        np.einsum(
+            "ij,ij->i",
+            shell.vertices[shell.faces[:, 0]],
+            np.cross(shell.vertices[shell.faces[:, 1]], shell.vertices[shell.faces[:, 2]]),
+        ).sum()
+        / 6.0
+    )
+    tri = solid.points[solid.triangles]
+    area = 0.5 * np.abs(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]))
+    wall = (solid.top_mm - solid.bottom_mm)[solid.triangles].mean(axis=1)
+    assert (area * wall).sum() == pytest.approx(mesh_volume, rel=0.03)
+
+
+def test_bench_stiffness_is_the_force_over_the_mean_deflection(response: Response) -> None:
+    assert response.bench_force_n == 200.0
+    assert 0.05 < response.bench_deflection_mm < 5.0
+    assert response.bench_stiffness_n_per_mm == pytest.approx(200.0 / response.bench_deflection_mm)
+
+
+def test_deflection_is_inverse_to_the_modulus(
+    shell: Shell, solid: Solid, response: Response
+) -> None:
+    mat = shell.spec.material
+    stiffer = dataclasses.replace(mat, modulus_gpa=2.0 * mat.modulus_gpa)
+    doubled = respond(solid, stiffer, response.apex_mm)
+    assert doubled.bench_deflection_mm == pytest.approx(response.bench_deflection_mm / 2, rel=1e-6)
+
+
+def test_patient_load_is_mccormicks_midfoot_share_and_scales_with_activity(
+    response: Response,
+) -> None:
+    # 14.9 % + 25.4 % of 70 kg at walking, twice that at an activity of twice the load
+    assert response.load_n == pytest.approx(0.403 * 70.0 * 9.81)
+    assert response.activity_load_n == pytest.approx(2.0 * response.load_n)
+    assert response.activity_deflection_mm == pytest.approx(2.0 * response.deflection_mm, rel=1e-6)
+    assert response.safety_factor == pytest.approx(15.0 / response.peak_stress_mpa)
+
+
+def test_a_second_layer_through_the_thickness_changes_the_bench_deflection_under_3_percent(
+    shell: Shell, solid: Solid, response: Response
+) -> None:
+    two = respond(solid, shell.spec.material, response.apex_mm, layers=2)
+    assert two.bench_deflection_mm == pytest.approx(response.bench_deflection_mm, rel=0.03)
+
+
+def test_a_thicker_shell_is_stiffer(response: Response) -> None:
+    foot = synthetic_foot()
+    thick = build(foot, dataclasses.replace(shell_spec("sulcus"), thickness_mm=4.0))
+    stiffer = respond(solid_of_shell(thick, SPACING_MM), material("PA12-MJF"), response.apex_mm)
+    assert stiffer.bench_stiffness_n_per_mm > 1.2 * response.bench_stiffness_n_per_mm
+
+
+def test_a_shell_off_the_plate_is_refused(shell: Shell) -> None:
+    lifted = shell.vertices + np.array([0.0, 0.0, 5.0])
+    solid = solid_of_mesh(lifted, shell.faces, SPACING_MM, shell.outline)
+    with pytest.raises(GeometryError, match="rest on z = 0"):
+        respond(solid, shell.spec.material, (110.0, 30.0))
