@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final
 
@@ -35,6 +35,7 @@ from shellgen.validation import Report
 
 __all__ = [
     "EXPORT_FORMATS",
+    "OPTIONAL_FORMATS",
     "atomic_open",
     "atomic_path",
     "export_shell",
@@ -48,8 +49,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Mesh formats :func:`export_shell` writes.
+#: Mesh formats :func:`export_shell` writes by default (and a batch keeps up to date).
 EXPORT_FORMATS: Final = ("stl", "3mf")
+#: Formats written only when asked for: STEP needs OCP (the ``cad`` extra), slow to import.
+OPTIONAL_FORMATS: Final = ("step",)
 
 #: Formats :func:`read_mesh` reads.
 _READ_FORMATS: Final = ("stl", "3mf")
@@ -311,6 +314,18 @@ def read_mesh(path: str | os.PathLike[str]) -> trimesh.Trimesh:
     return mesh
 
 
+def _step_writer() -> Callable[..., Path]:
+    """:func:`shellgen.step.write_step`, imported on first use (OCP takes 1.5 s to import)."""
+    try:
+        from shellgen.step import write_step
+    except ImportError as exc:
+        raise ProfileError(
+            f"STEP export needs CadQuery's OCP ({exc.name} is missing): "
+            "pip install 'shellgen[cad]', or leave step out of --format"
+        ) from exc
+    return write_step
+
+
 def _read_stl(path: Path) -> tuple[FloatArray, IntArray]:
     loaded = trimesh.load_mesh(path, file_type="stl", process=False)
     if not isinstance(loaded, trimesh.Trimesh):
@@ -339,7 +354,7 @@ def export_shell(
     force: bool = False,
     metadata: Mapping[str, str],
 ) -> dict[str, Path]:
-    """Write a validated shell as ``<stem>.stl`` and/or ``<stem>.3mf``, on the patient's side.
+    """Write a validated shell as ``<stem>.stl``, ``.3mf`` and/or ``.step``, patient's side.
 
     Parameters
     ----------
@@ -351,8 +366,8 @@ def export_shell(
         Output directory, created if missing.
     stem : str
         File name without extension.
-    formats : tuple of {"stl", "3mf"}
-        What to write.
+    formats : tuple of {"stl", "3mf", "step"}
+        What to write; STEP (:mod:`shellgen.step`) needs the ``cad`` extra.
     force : bool
         Write even though validation failed (a warning is logged).
     metadata : Mapping[str, str]
@@ -368,11 +383,12 @@ def export_shell(
     GeometryError
         If the report failed and ``force`` is not set (nothing is written).
     ProfileError
-        If a format is not one of :data:`EXPORT_FORMATS`.
+        If a format is not one of :data:`EXPORT_FORMATS` or :data:`OPTIONAL_FORMATS`, or
+        STEP is asked for without OCP installed.
     """
-    unknown = [f for f in formats if f not in EXPORT_FORMATS]
+    unknown = [f for f in formats if f not in EXPORT_FORMATS + OPTIONAL_FORMATS]
     if unknown:
-        choices = ", ".join(EXPORT_FORMATS)
+        choices = ", ".join(EXPORT_FORMATS + OPTIONAL_FORMATS)
         raise ProfileError(f"unknown export format {unknown[0]!r}: choose from {choices}")
     if not report.ok:
         failed = ", ".join(report.failed)
@@ -381,6 +397,7 @@ def export_shell(
                 f"shell failed validation ({failed}): nothing written; fix the shell or force"
             )
         logger.warning("writing %s although validation failed: %s", stem, failed)
+    write_step = _step_writer() if "step" in formats else None  # fail before writing any
     vertices, faces = mirror_to_side(shell.vertices, shell.faces, shell.side)
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
@@ -389,6 +406,11 @@ def export_shell(
         target = directory / f"{stem}.{fmt}"
         if fmt == "stl":
             written[fmt] = write_stl(target, vertices, faces)
+        elif fmt == "step":
+            assert write_step is not None
+            with atomic_path(target) as tmp:
+                write_step(tmp, vertices, faces, name=stem)
+            written[fmt] = target
         else:
             meta = {"side": shell.side, **metadata}
             written[fmt] = write_3mf(target, vertices, faces, name=stem, metadata=meta)

@@ -30,7 +30,10 @@ def register(app: typer.Typer) -> None:
             "output"
         ),
         formats: Annotated[
-            str, typer.Option("--format", help="Comma-separated: stl, 3mf.")
+            str,
+            typer.Option(
+                "--format", help="Comma-separated: stl, 3mf, step (step needs shellgen[cad])."
+            ),
         ] = "stl,3mf",
         order: OrderOpt = None,
         force: Annotated[
@@ -42,14 +45,17 @@ def register(app: typer.Typer) -> None:
         length_mm: LengthOpt = None,
     ) -> None:
         """Build, validate and export a calibrated shell for a scanned foot."""
+        from shellgen.export import EXPORT_FORMATS, OPTIONAL_FORMATS
         from shellgen.pipeline import build_file
         from shellgen.profile import load_profile, profile_path
 
         chosen = profile_path(profile)
         wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-        unknown = sorted(set(wanted) - {"stl", "3mf"})
-        if unknown or not wanted:
-            raise ProfileError(f"--format {formats!r}: choose from stl, 3mf (comma-separated)")
+        choices = EXPORT_FORMATS + OPTIONAL_FORMATS
+        if not wanted or set(wanted) - set(choices):
+            raise ProfileError(
+                f"--format {formats!r}: choose from {', '.join(choices)} (comma-separated)"
+            )
         result = build_file(
             scan,
             out_dir,
