@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "_batch",
     "_plate",
     "_studio",
+    "_mechanics",
 )
 
 app = typer.Typer(

@@ -10,24 +10,24 @@ global dof ``3 s + i``. The stiffness is assembled here with one ``einsum`` over
 elements rather than with ``skfem.asm`` of the vector form, which loops in Python over the
 900 pairs of local basis functions: measured 0.33 s for 3.3 k dofs against ... s here.
 
-Supports: the plate is the plane z = 0, rigid and frictionless. Every underside node that
-rests on it, within :data:`SEAT_MM`, is held vertically and free to slide. The three rigid
-motions in the plane of the plate, which a frictionless plate does not stop, are removed
-minimally: x and y held at the resting node nearest the centroid of the resting ones, and
-the in-plane component perpendicular to the line between them at the resting node farthest
-from it. The loads are vertical, so these holds carry no force.
+Supports: the plate is the plane z = 0, rigid and frictionless. Every underside node on
+it (within :data:`SEAT_MM`, a rounding tolerance) is held vertically and free to slide. The
+three rigid motions in the plane of the plate, which a frictionless plate does not stop,
+are removed minimally: x and y held at the resting node nearest the centroid of the resting
+ones, and the in-plane component perpendicular to the line between them at the resting node
+farthest from it. The loads are vertical, so these holds carry no force.
 
 Lift-off: the support is linear and bilateral, stated plainly. A resting node cannot rise,
 so an end that would lift as the arch flattens is held down. Under the patient's load the
 heel and forefoot carry the foot's own load and stay down, which is the situation the
-bilateral plate models. One-sided contact was tried (an active-set iteration releasing
-nodes the plate pulls and adding nodes that pass through it): under a load on the medial
-arch alone the resting set kept shrinking toward a few points, round after round (30 rounds
-without settling, each a factorisation), and the answer then hangs on point supports that
-the mesh resolves poorly. The seating tolerance exists because a posted heel seat is built
-tilted and can float a few tenths of a millimetre above the plate at its lowest edge (0.3 mm
-on the synthetic test foot): the first newtons of load seat it, and a model without it
-would be a cantilever from the forefoot.
+bilateral plate models; and it is the test another FE code can repeat exactly. One-sided
+contact was tried (an active-set iteration releasing underside nodes the plate pulls and
+adding those that pass through it): under a load on the arch alone the heel and forefoot
+pivot on their edges nearest the arch and lift at the ends, the resting set shrank round
+after round toward a few points (40 rounds, each a factorisation, without settling), and
+the deflection then hangs on point supports (on the synthetic test shell 1.4 mm and rising,
+against 0.55 mm held). A shell whose underside touches the plate only on one side of the
+load (a posted heel seat built floating above z = 0) would be a cantilever: it is refused.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.linalg import splu
+from shapely.geometry import Polygon
 from skfem import Basis, ElementTetP2, FacetBasis, MeshTet
 
 from shellgen._typing import BoolArray, FloatArray, IntArray
@@ -55,8 +57,9 @@ __all__ = [
     "von_mises_mpa",
 ]
 
-#: Underside within this height of z = 0 rests on the plate (is seated by the load), mm.
-SEAT_MM = 0.5
+#: Underside within this height of z = 0 rests on the plate, mm (a rounding tolerance:
+#: the bench deflection of a real shell changes by 40 % between 0.05 and 0.5).
+SEAT_MM = 0.05
 #: Quadrature order on loaded facets: the circular load edge cuts facets, so the indicator
 #: is integrated on more points than the polynomials alone would need.
 _FACET_ORDER = 6
@@ -126,6 +129,12 @@ class Model:
         Boundary facets on the top surface.
     lame_mpa : (2,) float
         Lamé's lambda and mu, MPa.
+    stands_on : Polygon
+        Convex hull of the resting underside seen from above, mm. A load's resultant must
+        fall within its bounds, or the shell would be a cantilever. (Within the hull itself
+        is not asked: the arch apex lies at the medial edge of the plantar region, often
+        just outside the hull of heel and forefoot, where the held plate stops the tipping
+        that a loose plate would allow.)
     """
 
     basis: Basis
@@ -134,6 +143,7 @@ class Model:
     factor: object
     top_facets: IntArray
     lame_mpa: tuple[float, float]
+    stands_on: Polygon
 
 
 @dataclass(frozen=True)
@@ -217,7 +227,8 @@ def model(
     held = np.concatenate([3 * resting + 2, [3 * anchor, 3 * anchor + 1, 3 * far + across]])
     free = np.setdiff1d(np.arange(3 * basis.N), held)
     factor = factorise(stiffness[free][:, free].tocsc())
-    return Model(basis, stiffness, free, factor, top_facets, (lam, mu))
+    stands_on = shapely.convex_hull(shapely.multipoints(xy))
+    return Model(basis, stiffness, free, factor, top_facets, (lam, mu), stands_on)
 
 
 def _inside(x: FloatArray, patch: Patch) -> FloatArray:
@@ -232,8 +243,18 @@ def solve(m: Model, case: LoadCase) -> Solution:
     Raises
     ------
     GeometryError
-        If a patch covers none of the top surface.
+        If a patch covers none of the top surface, or the loads' resultant falls outside
+        where the shell stands on the plate.
     """
+    total = sum(p.force_n for p in case.patches)
+    at = np.sum([np.multiply(p.centre_mm, p.force_n) for p in case.patches], axis=0) / total
+    x0, y0, x1, y1 = m.stands_on.bounds
+    if not (x0 <= at[0] <= x1 and y0 <= at[1] <= y1):
+        raise GeometryError(
+            f"the shell stands on the plate only within x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}"
+            f" mm, and the {case.name} load's resultant at ({at[0]:.1f}, {at[1]:.1f}) mm is "
+            "outside it: it would tip (is a posted heel seat floating above z = 0?)"
+        )
     fb = FacetBasis(m.basis.mesh, m.basis.elem, facets=m.top_facets, intorder=_FACET_ORDER)
     weights = fb.dx  # (facets, points): quadrature weight times facet area
     x = fb.global_coordinates().value

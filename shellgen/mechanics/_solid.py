@@ -20,7 +20,7 @@ from shellgen._typing import FloatArray, IntArray
 from shellgen.errors import GeometryError
 from shellgen.shell._mesh2d import resample_even, triangulate
 
-__all__ = ["Solid", "plan_outline", "solid_of_mesh", "tetrahedra"]
+__all__ = ["APEX_INSET_MM", "Solid", "arch_apex_mm", "plan_outline", "solid_of_mesh", "tetrahedra"]
 
 #: Thinnest wall the mechanics meshes, mm: thinner columns are lifted to it (a printed shell
 #: has none; a mesh from elsewhere might).
@@ -28,6 +28,9 @@ _MIN_WALL_MM = 0.2
 #: Longest step along the outline, mm: the rim (where the cup and flanges rise and the
 #: underside leaves the plate) keeps its shape whatever the interior spacing.
 _RING_STEP_MM = 2.5
+#: The arch apex of a shell without landmarks is sought this far or more inside its rim, mm
+#: (nearer the rim the heel cup and flanges lift the underside too).
+APEX_INSET_MM = 10.0
 #: Triangles searched around each plan point when reading heights off a surface.
 _NEAREST_TRIANGLES = 24
 #: Face normals with |n_z| below this are side walls, neither top nor bottom.
@@ -198,3 +201,27 @@ def tetrahedra(solid: Solid, layers: int) -> tuple[FloatArray, IntArray]:
     vol = np.einsum("ij,ij->i", np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), p[:, 3] - p[:, 0])
     t[vol < 0] = t[vol < 0][:, [1, 0, 2, 3]]
     return nodes, np.asarray(t, dtype=np.int64)
+
+
+def arch_apex_mm(solid: Solid) -> tuple[float, float]:
+    """The arch apex of a shell without landmarks: where its underside is highest, mm.
+
+    Under the arch the shell is a thin raised plate; under the heel and forefoot it rests on
+    the plate. The apex is the plan vertex with the highest underside among those at least
+    :data:`APEX_INSET_MM` inside the outline (the cup and flanges raise the underside at the
+    rim).
+
+    Raises
+    ------
+    GeometryError
+        If the shell is nowhere that far inside its rim.
+    """
+    depth = shapely.distance(solid.outline.boundary, shapely.points(solid.points))
+    inner = np.flatnonzero(depth >= APEX_INSET_MM)
+    if not len(inner):
+        raise GeometryError(
+            f"the shell is nowhere {APEX_INSET_MM:.0f} mm inside its rim: no arch to find; "
+            "give the apex"
+        )
+    best = inner[np.argmax(solid.bottom_mm[inner])]
+    return float(solid.points[best, 0]), float(solid.points[best, 1])

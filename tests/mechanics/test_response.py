@@ -1,4 +1,4 @@
-"""``respond`` on a real built shell: the synthetic foot's sulcus shell (3 mm PA12, 4 deg post).
+"""``respond`` on a real built shell: the synthetic foot's sulcus shell (3 mm PA12, no post).
 
 Cheap checks at a coarse 6 mm plan spacing; what they assert holds at any spacing.
 """
@@ -21,7 +21,7 @@ SPACING_MM = 6.0
 
 @pytest.fixture(scope="module")
 def shell() -> Shell:
-    return build(synthetic_foot(), shell_spec("sulcus"))
+    return build(synthetic_foot(), shell_spec("sulcus", post_angle_deg=0.0))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,8 @@ def test_a_second_layer_through_the_thickness_changes_the_bench_deflection_under
 
 def test_a_thicker_shell_is_stiffer(response: Response) -> None:
     foot = synthetic_foot()
-    thick = build(foot, dataclasses.replace(shell_spec("sulcus"), thickness_mm=4.0))
+    spec = dataclasses.replace(shell_spec("sulcus", post_angle_deg=0.0), thickness_mm=4.0)
+    thick = build(foot, spec)
     stiffer = respond(solid_of_shell(thick, SPACING_MM), material("PA12-MJF"), response.apex_mm)
     assert stiffer.bench_stiffness_n_per_mm > 1.2 * response.bench_stiffness_n_per_mm
 
@@ -94,3 +95,12 @@ def test_a_shell_off_the_plate_is_refused(shell: Shell) -> None:
     solid = solid_of_mesh(lifted, shell.faces, SPACING_MM, shell.outline)
     with pytest.raises(GeometryError, match="rest on z = 0"):
         respond(solid, shell.spec.material, (110.0, 30.0))
+
+
+def test_a_posted_heel_seat_floating_above_the_plate_is_refused_not_cantilevered() -> None:
+    # the 4 degree post's heel seat is built 0.3 mm above z = 0: only the forefoot rests
+    posted = build(synthetic_foot(), shell_spec("sulcus", post_angle_deg=4.0))
+    solid = solid_of_shell(posted, SPACING_MM)
+    assert solid.bottom_mm[solid.points[:, 0] < 60.0].min() > 0.2
+    with pytest.raises(GeometryError, match="would tip"):
+        respond(solid, posted.spec.material, (110.0, 34.0))
