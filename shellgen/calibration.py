@@ -478,8 +478,9 @@ def _prescription(design: Design, given: Callable[[str], tuple[Source, str]]) ->
         key = _RX_KEYS.get(name, name)
         values[name] = float(getattr(design, key))
         provenance[name] = Provenance(unit, *given(key))
-    values["met_pad_shape"] = design.met_pad_shape
-    provenance["met_pad_shape"] = Provenance("", *given("met_pad_shape"))
+    for key in ("met_pad_shape", "extension"):
+        values[key] = getattr(design, key)
+        provenance[key] = Provenance("", *given(key))
     return Prescription(**values, provenance=MappingProxyType(provenance))
 
 

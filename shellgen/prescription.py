@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Final, Literal
 if TYPE_CHECKING:
     from shellgen.spec import Provenance
 
-__all__ = ["NO_PRESCRIPTION", "PRESCRIPTION_LIMITS", "MetPadShape", "Prescription"]
+__all__ = ["NO_PRESCRIPTION", "PRESCRIPTION_LIMITS", "Extension", "MetPadShape", "Prescription"]
 
 MetPadShape = Literal["dome", "bar"]
+Extension = Literal["none", "mortons", "reverse_mortons", "first_ray_cutout"]
 
 #: Allowed range and unit of every numeric :class:`Prescription` field.
 PRESCRIPTION_LIMITS: Final = MappingProxyType(
@@ -37,6 +38,7 @@ PRESCRIPTION_LIMITS: Final = MappingProxyType(
         "met_pad_length_mm": (15.0, 60.0, "mm"),
         "met_pad_width_mm": (10.0, 50.0, "mm"),
         "met_pad_offset_mm": (0.0, 25.0, "mm"),
+        "extension_thickness_mm": (0.0, 4.0, "mm"),
     }
 )
 
@@ -69,6 +71,14 @@ class Prescription:
         the pad's apex lies.
     met_pad_shape : {"dome", "bar"}
         A dome (an oval pad) or a bar across the whole width of the shell.
+    extension : {"none", "mortons", "reverse_mortons", "first_ray_cutout"}
+        The forefoot outline: full length under the hallux (Morton's extension) or under the
+        2nd-5th toes (reverse Morton's) beyond the shell length, or the first ray's head and
+        toe cut out; the first ray lies medial of a line a quarter of the way from MTH1 to
+        MTH5.
+    extension_thickness_mm : float
+        Thickness of the forefoot beyond the flex zone (the extension plate of a sulcus,
+        full-length or extended shell); 0 to keep the flex zone's end thickness.
     provenance : Mapping[str, Provenance]
         For every field set by a profile, where it came from (``shellgen.spec.Provenance``).
     """
@@ -85,6 +95,8 @@ class Prescription:
     met_pad_width_mm: float = 25.0
     met_pad_offset_mm: float = 8.0
     met_pad_shape: MetPadShape = "dome"
+    extension: Extension = "none"
+    extension_thickness_mm: float = 0.0
     provenance: Mapping[str, Provenance] = field(default_factory=lambda: MappingProxyType({}))
 
     def out_of_range(self) -> list[tuple[str, float, float, float]]:
@@ -108,6 +120,8 @@ class Prescription:
             "spur_relief": self.spur_relief_depth_mm > 0.0,
             "met_pad": self.met_pad_height_mm > 0.0 and self.met_pad_shape == "dome",
             "met_bar": self.met_pad_height_mm > 0.0 and self.met_pad_shape == "bar",
+            self.extension: self.extension != "none",
+            "extension_plate": self.extension_thickness_mm > 0.0,
         }
         return [name for name, yes in asked.items() if yes]
 

@@ -11,7 +11,8 @@ A profile is a TOML file (``profiles/*.toml``) with a top-level ``schema_version
   (``rearfoot_post_deg``, ``rearfoot_post_motion_deg``, ``forefoot_post_deg``,
   ``skive_depth_mm``, ``skive_angle_deg``, ``heel_lift_mm``, ``spur_relief_depth_mm``,
   ``spur_relief_diameter_mm``, ``met_pad_height_mm``, ``met_pad_length_mm``,
-  ``met_pad_width_mm``, ``met_pad_offset_mm``, ``met_pad_shape``); every key has a default;
+  ``met_pad_width_mm``, ``met_pad_offset_mm``, ``met_pad_shape``, ``extension``,
+  ``extension_thickness_mm``); every key has a default;
 - ``[override]``: pins any numeric :class:`~shellgen.spec.ShellSpec` field, e.g.
   ``thickness_mm = 3.2``.
 
@@ -39,7 +40,7 @@ from pydantic.fields import FieldInfo
 
 from shellgen.errors import ProfileError
 from shellgen.materials import material
-from shellgen.prescription import PRESCRIPTION_LIMITS, MetPadShape
+from shellgen.prescription import PRESCRIPTION_LIMITS, Extension, MetPadShape
 from shellgen.spec import ShellLength
 
 __all__ = [
@@ -211,6 +212,18 @@ class Design(BaseModel):
     met_pad_shape: MetPadShape = Field(
         default="dome", description="A dome under the 2nd-4th heads, or a bar across the shell."
     )
+    extension: Extension = Field(
+        default="none",
+        description=(
+            "Forefoot: Morton's extension (hallux at full length), reverse Morton's (2nd-5th), "
+            "or a first-ray cut-out."
+        ),
+    )
+    extension_thickness_mm: float = _rx_field(
+        "extension_thickness_mm",
+        0.0,
+        "Thickness of the forefoot plate beyond the flex zone; 0 keeps the flex zone's end.",
+    )
 
     @field_validator("label")
     @classmethod
@@ -304,6 +317,17 @@ class Profile(BaseModel):
             raise ValueError(
                 f"override.thickness_mm = {thickness}: below the loaded minimum wall of "
                 f"{mat.name}; allowed: at least {mat.min_loaded_wall_mm} mm"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _extension_needs_a_shorter_shell(self) -> Profile:
+        """A Morton's extension lengthens part of a shorter shell; a full one has no room."""
+        extension, length = self.design.extension, self.design.shell_length
+        if extension in ("mortons", "reverse_mortons") and length == "full":
+            raise ValueError(
+                f"design.extension = {extension!r} extends a shell to full length, but "
+                "shell_length is already 'full'; allowed: shell_length three_quarter or sulcus"
             )
         return self
 

@@ -90,3 +90,20 @@ def test_out_of_range_lists_each_bad_field() -> None:
         ("skive_angle_deg", 2.0, 5.0, 30.0),
         ("heel_lift_mm", 20.0, 0.0, 15.0),
     ]
+
+
+def test_the_extension_reaches_the_plan_and_a_full_shell_refuses_mortons() -> None:
+    profile = with_fields(BASE, extension="first_ray_cutout", extension_thickness_mm="1.5")
+    spec = calibrate(synthetic_foot(), profile)
+    assert (spec.prescription.extension, spec.prescription.extension_thickness_mm) == (
+        "first_ray_cutout",
+        1.5,
+    )
+    assert spec.as_json()["extension"]["source"] == "profile"
+    with pytest.raises(ProfileError) as caught:
+        with_fields(BASE, extension="mortons", shell_length="full")
+    assert str(caught.value) == (
+        "profile 'base' with extension, shell_length: design.extension = 'mortons' extends a "
+        "shell to full length, but shell_length is already 'full'; allowed: shell_length "
+        "three_quarter or sulcus"
+    )

@@ -16,6 +16,11 @@ __all__ = ["build"]
 
 logger = logging.getLogger(__name__)
 
+#: An extension plate is at least this much thicker than the material's minimum wall: where
+#: the toes curve, the faceted plate measures up to ~0.25 mm thinner along the normal than
+#: built (1.2 mm gave 0.97 mm under the toes of a synthetic impression at a 2.5 mm grid).
+EXTENSION_MARGIN_MM = 0.3
+
 
 def build(foot: Foot, spec: ShellSpec, *, reuse: Plan | None = None) -> Shell:
     """Build the solid shell for a foot from its calibrated spec.
@@ -106,6 +111,15 @@ def _check_spec(spec: ShellSpec) -> None:
         raise GeometryError(
             f"prescription {name} = {value:g} is outside [{lo:g}, {hi:g}]: fix the profile's "
             "[design] table or the order"
+        )
+    plate_mm = spec.prescription.extension_thickness_mm
+    thinnest = spec.material.min_wall_mm + EXTENSION_MARGIN_MM
+    if 0.0 < plate_mm < thinnest or plate_mm > spec.thickness_mm:
+        raise GeometryError(
+            f"extension_thickness_mm = {plate_mm:g} is outside [{thinnest:g}, "
+            f"{spec.thickness_mm:g}] mm (the {spec.material.name} minimum wall plus "
+            f"{EXTENSION_MARGIN_MM:g} mm, to the shell thickness); allowed: 0 for none, or a "
+            "value in that range"
         )
     if spec.slot_count and not 0.5 <= spec.slot_width_mm < spec.slot_length_mm:
         raise GeometryError(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from shapely.geometry import Polygon
 
 from shellgen._typing import FloatArray, IntArray
+from shellgen.prescription import Extension
 from shellgen.scan import Side
 from shellgen.spec import ShellLength, ShellSpec
 
@@ -51,7 +52,10 @@ class Shell:
 
 @dataclass(frozen=True)
 class PlanSpec:
-    """The spec values that fix the shell seen from above (see :class:`ShellSpec`, mm)."""
+    """The spec values that fix the shell seen from above (see :class:`ShellSpec`, mm).
+
+    ``extension`` is the prescription's (:class:`~shellgen.prescription.Prescription`).
+    """
 
     shell_length: ShellLength
     heel_cup_depth_mm: float
@@ -65,8 +69,10 @@ class PlanSpec:
     slot_length_mm: float
     grid_spacing_mm: float
     label: str
+    extension: Extension = "none"
 
     @classmethod
     def of(cls, spec: ShellSpec) -> PlanSpec:
         """The plan values of a full spec."""
-        return cls(**{f.name: getattr(spec, f.name) for f in fields(cls)})
+        values = {f.name: getattr(spec, f.name) for f in fields(cls) if f.name != "extension"}
+        return cls(**values, extension=spec.prescription.extension)

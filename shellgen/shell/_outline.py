@@ -54,6 +54,10 @@ FOOTPRINT_MARGIN_MM = 2.0
 CUP_FADE_MM = 12.0
 #: The rearfoot post (the solid heel seat) spans up to this fraction of foot length.
 POST_END = 0.30
+#: The first ray lies medial of the line parallel to x this fraction of the way from MTH1 to
+#: MTH5 (between the 1st and 2nd heads); a first-ray cut-out starts this far behind MTH1 (mm).
+FIRST_RAY_SPLIT = 0.25
+FIRST_RAY_CUTOUT_BEHIND_MM = 15.0
 #: Relief slots keep this clearance from the outline (mm).
 SLOT_CLEARANCE_MM = 3.0
 #: Before each closing shrinks it back, the widened outline is simplified within this
@@ -141,16 +145,49 @@ def _mth_curve(foot: Foot, shift_x_mm: float) -> FloatArray:
 
 
 def _length_trim(foot: Foot, spec: PlanSpec) -> Polygon | None:
-    """The half-plane-like region behind where the shell ends, or None for full length."""
+    """The region the shell is kept in: behind where it ends, with the extension's change.
+
+    None for a full-length shell without a cut-out. A Morton's extension keeps the first ray
+    (medial of the ``FIRST_RAY_SPLIT`` line) at full length, a reverse Morton's the rest;
+    a first-ray cut-out drops the first ray from ``FIRST_RAY_CUTOUT_BEHIND_MM`` behind MTH1.
+
+    Raises
+    ------
+    GeometryError
+        For a Morton's extension on a shell that is already full length.
+    """
+    far = 1000.0
+    split_y = _first_ray_split_y(foot)
+    medial = box(-far, split_y, far, far)
     if spec.shell_length == "full":
-        return None
-    if spec.shell_length == "three_quarter":
-        shift = -MTH_CLEARANCE_MM
+        if spec.extension in ("mortons", "reverse_mortons"):
+            raise GeometryError(
+                f"extension = {spec.extension!r} extends a shell to full length, but "
+                "shell_length is already 'full'; allowed: a three_quarter or sulcus shell"
+            )
+        kept: Polygon | None = None
     else:
-        shift = SULCUS_AHEAD * foot.foot_length_mm
-    curve = _mth_curve(foot, shift)
-    far = -1000.0
-    return Polygon(np.vstack([curve, [(far, curve[-1, 1]), (far, curve[0, 1])]]))
+        if spec.shell_length == "three_quarter":
+            shift = -MTH_CLEARANCE_MM
+        else:
+            shift = SULCUS_AHEAD * foot.foot_length_mm
+        curve = _mth_curve(foot, shift)
+        kept = Polygon(np.vstack([curve, [(-far, curve[-1, 1]), (-far, curve[0, 1])]]))
+    if spec.extension == "mortons" and kept is not None:
+        kept = largest_polygon(kept.union(medial), "Morton's extension")
+    elif spec.extension == "reverse_mortons" and kept is not None:
+        kept = largest_polygon(kept.union(box(-far, -far, far, split_y)), "reverse Morton's")
+    elif spec.extension == "first_ray_cutout":
+        start = foot.landmarks.mth1[0] - FIRST_RAY_CUTOUT_BEHIND_MM
+        whole = kept if kept is not None else box(-far, -far, far, far)
+        kept = largest_polygon(whole.difference(box(start, split_y, far, far)), "cut-out")
+    return kept
+
+
+def _first_ray_split_y(foot: Foot) -> float:
+    """y of the line between the first ray and the second (``FIRST_RAY_SPLIT``), mm."""
+    y1, y5 = foot.landmarks.mth1[1], foot.landmarks.mth5[1]
+    return float(y1 - FIRST_RAY_SPLIT * (y1 - y5))
 
 
 def _front_x(outer: Polygon, y_lo: float, y_hi: float) -> float:
@@ -171,10 +208,17 @@ def _front_x(outer: Polygon, y_lo: float, y_hi: float) -> float:
 
 
 def _slot_span(foot: Foot, spec: PlanSpec) -> tuple[float, float]:
-    """y range of the relief slots (10 mm without slots), centred between MTH1 and MTH5, mm."""
+    """y range of the relief slots (10 mm without slots), centred between MTH1 and MTH5, mm.
+
+    Beside a first-ray cut-out the slots end ``SLOT_CLEARANCE_MM`` (plus 1 mm for the
+    cut-out's rounded corner) lateral of it.
+    """
     y_mid = 0.5 * (foot.landmarks.mth1[1] + foot.landmarks.mth5[1])
     half = 0.5 * (spec.slot_length_mm if spec.slot_count else 10.0)
-    return y_mid - half, y_mid + half
+    y_hi = y_mid + half
+    if spec.extension == "first_ray_cutout":
+        y_hi = min(y_hi, _first_ray_split_y(foot) - SLOT_CLEARANCE_MM - 1.0)
+    return y_mid - half, y_hi
 
 
 def flex_start(outer: Polygon, foot: Foot, spec: PlanSpec) -> float:

@@ -144,7 +144,7 @@ class Surfaces:
             zones=layout.zones,
             edge_support=layout.rim.edge_support(support),
             thickness_mm=spec.thickness_mm,
-            flex=(layout.flex_start_mm, spec.flex_taper_mm, spec.flex_thickness_ratio),
+            flex=(layout.flex_start_mm, spec.flex_taper_mm, _end_ratio(spec)),
             post_tan=float(np.tan(np.radians(spec.post_angle_deg))),
             post_ref_y=seat.bounds[3] if spec.post_angle_deg >= 0 else seat.bounds[1],
             post_end_x=post_end,
@@ -338,6 +338,12 @@ class Surfaces:
         top = top + added
         thickness = np.where(is_plate, t_mm, (top - bottom) * cos_slope)
         return Heights(top, bottom, thickness, cos_slope, self.heel_lift_mm)
+
+
+def _end_ratio(spec: ShellSpec) -> float:
+    """Thickness at the end of the flex zone over full: the extension plate's, if given."""
+    plate_mm = spec.prescription.extension_thickness_mm
+    return plate_mm / spec.thickness_mm if plate_mm > 0.0 else spec.flex_thickness_ratio
 
 
 def _sampled(

@@ -45,6 +45,14 @@ ALONE = {
     "spur_relief": {"spur_relief_depth_mm": "4", "spur_relief_diameter_mm": "25"},
     "met_pad": {"met_pad_height_mm": "8", "met_pad_offset_mm": "4"},
     "met_bar": {"met_pad_height_mm": "6", "met_pad_shape": "bar"},
+    "mortons": {"extension": "mortons", "shell_length": "three_quarter"},
+    "reverse_mortons": {
+        "extension": "reverse_mortons",
+        "shell_length": "sulcus",
+        "extension_thickness_mm": "1.3",
+    },
+    "first_ray_cutout": {"extension": "first_ray_cutout", "shell_length": "sulcus"},
+    "extension_plate": {"shell_length": "full", "extension_thickness_mm": "1.3"},
 }
 CASES = [(f, name, fields) for f in FEET for name, fields in COMBINATIONS.items()] + [
     (FEET[(2 * i + k) % len(FEET)], name, fields)

@@ -256,3 +256,81 @@ def test_out_of_range_prescription_is_refused_naming_field_value_and_range(
     spec = dataclasses.replace(plain.spec, prescription=Prescription(heel_lift_mm=20.0))
     with pytest.raises(GeometryError, match=r"heel_lift_mm = 20 is outside \[0, 15\]"):
         build(foot, spec)
+
+
+# ---------------------------------------------------------------------------- extensions
+
+
+def outline_of(foot: Foot, length: str, **rx: object) -> shapely.Polygon:
+    spec = make_spec(length, label="", slot_count=0)  # type: ignore[arg-type]
+    spec = dataclasses.replace(spec, prescription=Prescription(**rx))  # type: ignore[arg-type]
+    shell = build(foot, spec)
+    assert validate(shell, material=spec.material).failed == ()
+    return shell.outline
+
+
+#: Under the hallux, under the lesser toes (ahead of the heads), and under MTH1 and MTH5.
+HALLUX = (MTH1[0] + 35.0, MTH1[1] - 4.0)
+LESSER_TOES = (MTH5[0] + 30.0, MTH5[1] + 20.0)
+
+
+def covers(outline: shapely.Polygon, xy: tuple[float, float]) -> bool:
+    return bool(outline.contains(shapely.Point(xy)))
+
+
+def test_the_probe_points_lie_under_a_full_shell_and_beyond_a_three_quarter_one(
+    foot: Foot,
+) -> None:
+    full, short = outline_of(foot, "full"), outline_of(foot, "three_quarter")
+    assert covers(full, HALLUX) and covers(full, LESSER_TOES)
+    assert not covers(short, HALLUX) and not covers(short, LESSER_TOES)
+
+
+@pytest.mark.parametrize(
+    ("extension", "hallux", "lesser"),
+    [("mortons", True, False), ("reverse_mortons", False, True)],
+)
+def test_mortons_extensions_reach_under_their_toes_only(
+    foot: Foot, extension: str, hallux: bool, lesser: bool
+) -> None:
+    outline = outline_of(foot, "three_quarter", extension=extension)
+    assert covers(outline, HALLUX) is hallux
+    assert covers(outline, LESSER_TOES) is lesser
+    short = outline_of(foot, "three_quarter")
+    assert outline.area > short.area + 1500.0  # a real plate, not a sliver
+
+
+def test_first_ray_cutout_removes_the_first_head_and_keeps_the_fifth(foot: Foot) -> None:
+    outline = outline_of(foot, "sulcus", extension="first_ray_cutout")
+    assert not covers(outline, MTH1)
+    assert not covers(outline, (MTH1[0] - 10.0, MTH1[1] - 3.0))
+    assert covers(outline, MTH5)
+    assert covers(outline, (MTH1[0] - 25.0, MTH1[1] - 3.0))  # the shell behind the cut-out
+
+
+def test_the_extension_plate_has_its_own_thickness(foot: Foot) -> None:
+    spec = make_spec("full", label="", slot_count=0)
+    rx = Prescription(extension_thickness_mm=1.3)
+    shell = build(foot, dataclasses.replace(spec, prescription=rx))
+    p = points(shell)
+    plate = p[:, 0] > spec.flex_start_x_mm + spec.flex_taper_mm + 5.0
+    plate &= np.abs(p[:, 1]) < 20.0
+    assert plate.sum() > 50
+    wall = (top(shell) - bottom(shell))[plate]
+    assert np.median(wall) == pytest.approx(1.3, abs=0.05)
+    behind = (np.abs(p[:, 0] - 110.0) < 5.0) & (np.abs(p[:, 1]) < 5.0)
+    assert (top(shell) - bottom(shell))[behind].min() >= spec.thickness_mm - 0.01
+
+
+def test_a_mortons_extension_on_a_full_shell_is_refused(foot: Foot) -> None:
+    spec = make_spec("full", label="", slot_count=0)
+    spec = dataclasses.replace(spec, prescription=Prescription(extension="mortons"))
+    with pytest.raises(GeometryError, match=r"extension = 'mortons' .* allowed: a three_quarter"):
+        build(foot, spec)
+
+
+def test_an_extension_plate_thinner_than_the_wall_allows_is_refused(foot: Foot) -> None:
+    spec = make_spec("full", label="", slot_count=0)  # PA12: 1.0 mm minimum wall
+    spec = dataclasses.replace(spec, prescription=Prescription(extension_thickness_mm=1.2))
+    with pytest.raises(GeometryError, match=r"extension_thickness_mm = 1.2 is outside \[1.3, 3\]"):
+        build(foot, spec)
