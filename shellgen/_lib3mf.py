@@ -37,6 +37,7 @@ from shellgen._typing import FloatArray, IntArray
 
 __all__ = [
     "CORE_METADATA",
+    "MM_PER_UNIT",
     "SHELLGEN_NAMESPACE",
     "Model3MF",
     "Object3MF",
@@ -161,13 +162,13 @@ def write_3mf_model(
     model.QueryWriter("3mf").WriteToFile(str(path))
 
 
-def read_3mf(path: Path, *, strict: bool = True) -> Model3MF:
+def read_3mf(source: Path | bytes, *, strict: bool = True) -> Model3MF:
     """Read a 3MF package with lib3mf.
 
     Parameters
     ----------
-    path : Path
-        The file.
+    source : Path or bytes
+        The file, or its content.
     strict : bool
         lib3mf's strict mode: anything the specification forbids is an error, not a warning.
 
@@ -185,7 +186,17 @@ def read_3mf(path: Path, *, strict: bool = True) -> Model3MF:
     model = wrapper.CreateModel()
     reader = model.QueryReader("3mf")
     reader.SetStrictModeActive(strict)
-    reader.ReadFromFile(str(path))
+    if isinstance(source, bytes):
+        # the binding's ReadFromBuffer copies byte by byte through a Python list
+        buffer = (ctypes.c_uint8 * len(source)).from_buffer_copy(source)
+        wrapper.checkError(
+            reader,
+            wrapper.lib.lib3mf_reader_readfrombuffer(
+                reader._handle, ctypes.c_uint64(len(source)), buffer
+            ),
+        )
+    else:
+        reader.ReadFromFile(str(source))
     warnings = [reader.GetWarning(i)[0] for i in range(reader.GetWarningCount())]
     group = model.GetMetaDataGroup()
     metadata = {}
@@ -200,6 +211,16 @@ def read_3mf(path: Path, *, strict: bool = True) -> Model3MF:
         objects += _meshes(wrapper, model, item.GetObjectResourceID(), transform)
     return Model3MF(_UNITS[model.GetUnit()], metadata, objects, warnings)
 
+
+#: Millimetres per unit of a 3MF package, by the unit's name in the file.
+MM_PER_UNIT: Final = {
+    "micron": 0.001,
+    "millimeter": 1.0,
+    "centimeter": 10.0,
+    "inch": 25.4,
+    "foot": 304.8,
+    "meter": 1000.0,
+}
 
 #: lib3mf's units by their names in a 3MF file.
 _UNITS: Final = {

@@ -26,7 +26,7 @@ import numpy as np
 import trimesh
 from numpy.typing import ArrayLike
 
-from shellgen._lib3mf import read_3mf, write_3mf_model
+from shellgen._lib3mf import MM_PER_UNIT, read_3mf, write_3mf_model
 from shellgen._typing import FloatArray, IntArray
 from shellgen.errors import GeometryError, ProfileError, ScanError
 from shellgen.scan import Side
@@ -59,16 +59,6 @@ _READ_FORMATS: Final = ("stl", "3mf")
 
 #: The 80-byte header of every STL written (no time stamp).
 _STL_HEADER: Final = b"shellgen binary STL, units mm".ljust(80, b" ")
-
-#: Millimetres per unit of a 3MF package, by the unit's name in the file.
-_MM_PER_3MF_UNIT: Final = {
-    "micron": 0.001,
-    "millimeter": 1.0,
-    "centimeter": 10.0,
-    "inch": 25.4,
-    "foot": 304.8,
-    "meter": 1000.0,
-}
 
 
 def mirror_to_side(
@@ -338,7 +328,7 @@ def _read_3mf_mm(path: Path) -> tuple[FloatArray, IntArray]:
     model = read_3mf(path, strict=False)
     vertices, faces, offset = [np.zeros((0, 3))], [np.zeros((0, 3), dtype=np.int64)], 0
     for obj in model.objects:
-        vertices.append(obj.vertices * _MM_PER_3MF_UNIT[model.unit])
+        vertices.append(obj.vertices * MM_PER_UNIT[model.unit])
         faces.append(obj.faces + offset)
         offset += len(obj.vertices)
     return np.concatenate(vertices), np.concatenate(faces)

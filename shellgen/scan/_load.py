@@ -1,4 +1,4 @@
-"""``load``: read a scan file (PLY, PCD, XYZ, PTS, CSV, OBJ, STL) into a :class:`RawScan`.
+"""``load``: read a scan file (PLY, PCD, XYZ, PTS, CSV, OBJ, STL, glTF/GLB, 3MF) into a scan.
 
 Every reader turns the file's bytes into vertices (scanner frame and units, possibly holding
 NaN/inf) and, for a mesh, triangles; :func:`load` then drops non-finite points, densifies
@@ -21,7 +21,9 @@ import numpy as np
 from shellgen._typing import BoolArray, FloatArray, IntArray
 from shellgen.errors import ScanError
 from shellgen.limits import MIN_POINTS
+from shellgen.scan._3mf import read_3mf_scan
 from shellgen.scan._geometry import Geometry
+from shellgen.scan._gltf import read_gltf
 from shellgen.scan._model import RawScan, ScanSource
 from shellgen.scan._obj import read_obj
 from shellgen.scan._pcd import read_pcd
@@ -47,6 +49,9 @@ _READERS: Final[dict[str, Callable[[bytes, str], Geometry]]] = {
     "csv": read_text_cloud,
     "obj": read_obj,
     "stl": read_stl,
+    "glb": read_gltf,
+    "gltf": read_gltf,
+    "3mf": read_3mf_scan,
 }
 
 
@@ -55,7 +60,8 @@ def load(path: str | os.PathLike[str]) -> RawScan:
 
     The format is chosen by the file's extension (case-insensitive): ``.ply`` (ascii or
     binary, cloud or mesh), ``.pcd``, ``.xyz`` / ``.pts`` / ``.csv`` (text, the first three
-    columns are x y z), ``.obj`` and ``.stl`` (ascii or binary). Points with a NaN or
+    columns are x y z), ``.obj``, ``.stl`` (ascii or binary), ``.glb`` / ``.gltf`` (a phone
+    app's scene, node transforms applied) and ``.3mf`` (its build, in mm). Points with a NaN or
     infinite coordinate are dropped (with the mesh faces that use them). A mesh's vertices
     are followed by area-weighted surface samples, seeded, at a mean spacing of about the
     bounding-box diagonal / 400 (at most 400 000), so a coarse mesh still gives a dense

@@ -1,4 +1,11 @@
-"""``read_obj``: the vertices and faces of a Wavefront OBJ."""
+"""``read_obj``: the vertices and faces of a Wavefront OBJ.
+
+An own reader over ``numpy.loadtxt``, kept because (issue 15, measured in
+``benchmarks/formats.py`` and ``tests/scan/test_reader_choice.py``) open3d drops every
+face of an OBJ with negative indices or polygons of more than four corners, and trimesh,
+which reads them right, is slower on a 327 k-face mesh and splits vertices at texture
+seams, so that the vertex count no longer matches the file.
+"""
 
 from __future__ import annotations
 

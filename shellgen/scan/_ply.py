@@ -2,6 +2,14 @@
 
 The header is parsed by ``_ply_header``, the elements read by ``_ply_ascii`` or
 ``_ply_binary``; only the vertex and face elements are read.
+
+An own parser, kept because each library measured is worse on PLY (issue 15;
+``benchmarks/formats.py`` for the times, ``tests/scan/test_reader_choice.py`` for the
+files): plyfile parses a binary mesh (face lists) about 100 times slower and an ascii
+cloud about 5 times slower; trimesh reads a binary cloud at half the speed and returns a
+truncated ascii file silently short; open3d is 10 times slower on a 5 M-point binary cloud
+and makes up the points a truncated file lacks. Binary data is read with one NumPy
+structured ``frombuffer`` per element, ascii with ``numpy.loadtxt``.
 """
 
 from __future__ import annotations

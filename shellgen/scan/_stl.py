@@ -1,4 +1,11 @@
-"""``read_stl``: an ascii or binary STL, its shared corners merged into vertices."""
+"""``read_stl``: an ascii or binary STL, its shared corners merged into vertices.
+
+An own reader (a NumPy record ``frombuffer`` for binary, one regular expression for ascii),
+kept because the libraries measured refuse a valid file scanners write (issue 15,
+``tests/scan/test_reader_choice.py``): a binary STL whose 80-byte header begins with
+``solid`` and that has trailing bytes reads as an empty scene in trimesh and as no
+triangles in open3d.
+"""
 
 from __future__ import annotations
 

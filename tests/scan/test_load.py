@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import trimesh
 
 from shellgen.errors import ScanError
+from shellgen.export import write_3mf
 from shellgen.limits import MIN_POINTS
 from shellgen.scan import load
 
@@ -279,6 +281,92 @@ def test_binary_stl_whose_header_begins_with_solid(tmp_path: Path, trailing: byt
     assert_is_the_box(raw.points, raw.n_vertices, raw.faces)
 
 
+# --------------------------------------------------------------------------- glTF / 3MF
+
+#: A turn of 90 degrees about z and a move: how a phone app's scene places its mesh.
+PLACED = np.array(
+    [[0.0, -1.0, 0.0, 5.0], [1.0, 0.0, 0.0, -7.0], [0.0, 0.0, 1.0, 11.0], [0, 0, 0, 1]]
+)
+
+
+def box_scene(transform: np.ndarray = PLACED) -> trimesh.Scene:
+    scene = trimesh.Scene()
+    scene.add_geometry(box_trimesh(), node_name="scan", geom_name="box", transform=transform)
+    return scene
+
+
+def assert_is_the_placed_box(raw_points: np.ndarray, n_vertices: int, faces: np.ndarray) -> None:
+    vertices = raw_points[:n_vertices]
+    np.testing.assert_allclose(
+        vertices[faces], trimesh.transform_points(BOX_VERTICES, PLACED)[fan(BOX_QUADS)], atol=1e-12
+    )
+    samples = raw_points[n_vertices:]
+    assert len(samples) == expected_samples(BOX_AREA, vertices) == 286_897
+    assert surface_distance(trimesh.Trimesh(vertices, faces), samples).max() < 1e-5
+
+
+def test_glb_mesh_is_placed_by_its_node_transform(tmp_path: Path) -> None:
+    path = tmp_path / "phone.glb"
+    path.write_bytes(box_scene().export(file_type="glb"))
+    raw = load(path)
+    assert raw.faces is not None
+    assert (raw.source.format, raw.source.n_faces, raw.n_vertices) == ("glb", 12, 8)
+    assert_is_the_placed_box(raw.points, raw.n_vertices, raw.faces)
+
+
+def test_gltf_with_embedded_buffers_reads_like_glb(tmp_path: Path) -> None:
+    files = trimesh.exchange.gltf.export_gltf(box_scene(), embed_buffers=True)
+    path = tmp_path / "phone.gltf"
+    path.write_bytes(files["model.gltf"])
+    raw = load(path)
+    assert raw.faces is not None and raw.source.format == "gltf"
+    assert_is_the_placed_box(raw.points, raw.n_vertices, raw.faces)
+
+
+def test_glb_point_cloud_reads_every_point(tmp_path: Path) -> None:
+    scene = trimesh.Scene(trimesh.PointCloud(CLOUD))
+    path = tmp_path / "cloud.glb"
+    path.write_bytes(scene.export(file_type="glb"))
+    raw = load(path)
+    assert raw.faces is None
+    np.testing.assert_array_equal(raw.points, CLOUD)
+
+
+def test_3mf_scan_reads_its_build_in_millimetres(tmp_path: Path) -> None:
+    """A 3MF in inches, its mesh placed by the build item: vertices come back in mm."""
+    import lib3mf
+    from lib3mf import Lib3MF
+
+    wrapper = lib3mf.get_wrapper()
+    model = wrapper.CreateModel()
+    model.SetUnit(Lib3MF.ModelUnit.Inch)
+    mesh = model.AddMeshObject()
+    inches = BOX_VERTICES / 25.4
+    mesh.SetGeometry(
+        [Lib3MF.Position((ctypes.c_float * 3)(*p)) for p in inches.tolist()],
+        [Lib3MF.Triangle((ctypes.c_uint32 * 3)(*t)) for t in fan(BOX_QUADS).tolist()],
+    )
+    move = wrapper.GetTranslationTransform(1.0, 2.0, 3.0)  # inches
+    model.AddBuildItem(mesh, move)
+    path = tmp_path / "scan.3mf"
+    model.QueryWriter("3mf").WriteToFile(str(path))
+
+    raw = load(path)
+
+    assert raw.faces is not None
+    assert (raw.source.format, raw.source.n_faces, raw.n_vertices) == ("3mf", 12, 8)
+    expected_mm = (inches + np.array([1.0, 2.0, 3.0])) * 25.4
+    np.testing.assert_allclose(raw.points[:8], expected_mm, atol=1e-4)  # float32 inches
+    np.testing.assert_array_equal(raw.faces, fan(BOX_QUADS))
+
+
+def test_a_3mf_shellgen_wrote_reads_back_as_its_mesh(tmp_path: Path) -> None:
+    path = write_3mf(tmp_path / "s.3mf", BOX_VERTICES, fan(BOX_QUADS), name="s", metadata={})
+    raw = load(path)
+    assert raw.faces is not None
+    assert_is_the_box(raw.points, raw.n_vertices, raw.faces)
+
+
 def test_sample_count_is_clamped_at_400_000(tmp_path: Path) -> None:
     """Ten stacked 100 mm squares: 10 x 80 000 samples by the rule, clamped to 400 000."""
     square = np.array([[0, 0], [100, 0], [100, 100], [0, 100]], dtype=np.float64)
@@ -377,7 +465,9 @@ def test_unknown_extension_lists_the_supported_ones(tmp_path: Path) -> None:
     assert_scan_error(path, "'.e57'", ".ply", ".pcd", ".xyz", ".pts", ".csv", ".obj", ".stl")
 
 
-@pytest.mark.parametrize("suffix", ["ply", "pcd", "xyz", "pts", "csv", "obj", "stl"])
+@pytest.mark.parametrize(
+    "suffix", ["ply", "pcd", "xyz", "pts", "csv", "obj", "stl", "glb", "gltf", "3mf"]
+)
 def test_empty_file(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"scan.{suffix}"
     path.write_bytes(b"")
@@ -416,7 +506,9 @@ def test_truncated_pcd(tmp_path: Path) -> None:
     assert_scan_error(path, "800 points", "truncated")
 
 
-@pytest.mark.parametrize("suffix", ["ply", "pcd", "xyz", "pts", "csv", "obj", "stl"])
+@pytest.mark.parametrize(
+    "suffix", ["ply", "pcd", "xyz", "pts", "csv", "obj", "stl", "glb", "gltf", "3mf"]
+)
 def test_garbage(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"garbage.{suffix}"
     path.write_bytes(np.random.default_rng(3).integers(0, 256, 5000, dtype=np.uint8).tobytes())
@@ -482,10 +574,15 @@ def valid_files(tmp_path: Path) -> list[Path]:
     (tmp_path / "d.stl").write_bytes(trimesh.exchange.stl.export_stl(box_trimesh()))
     (tmp_path / "e.stl").write_text(trimesh.exchange.stl.export_stl_ascii(box_trimesh()))
     (tmp_path / "f.obj").write_text(trimesh.exchange.obj.export_obj(box_trimesh()))
+    (tmp_path / "i.glb").write_bytes(box_scene().export(file_type="glb"))
+    write_3mf(tmp_path / "j.3mf", BOX_VERTICES, fan(BOX_QUADS), name="j", metadata={})
     return [
         write_ply(tmp_path / "g.ply", BOX_VERTICES, BOX_QUADS.tolist(), "ascii"),
         write_ply(tmp_path / "h.ply", BOX_VERTICES, BOX_QUADS.tolist(), "binary_big_endian"),
-        *(tmp_path / name for name in ("a.pcd", "b.pcd", "c.xyz", "d.stl", "e.stl", "f.obj")),
+        *(
+            tmp_path / name
+            for name in ("a.pcd", "b.pcd", "c.xyz", "d.stl", "e.stl", "f.obj", "i.glb", "j.3mf")
+        ),
     ]
 
 
