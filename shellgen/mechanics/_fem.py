@@ -70,9 +70,12 @@ def factorise(stiffness: sp.csc_matrix) -> object:
     """Factorise the (symmetric positive definite) stiffness matrix for repeated solves.
 
     SuperLU with the ``MMD_AT_PLUS_A`` ordering (minimum degree on A^T + A, the ordering for a
-    symmetric pattern). Measured on a standard shell (benchmarks/_mechanics.py): about three
-    times faster than the default ``COLAMD`` at the same accuracy, and the factor is reused for
-    every load case.
+    symmetric pattern), reused for every load case. Measured on the synthetic foot's sulcus
+    shell at 3 mm (61 k dofs, 2 cores shared): 4.3 s and 30 M nonzeros in L + U, against
+    18.6 s and 64 M with the default ``COLAMD``. Also tried: SuperLU's symmetric mode
+    (within the noise), pyamg smoothed aggregation with the rigid-body modes as CG
+    preconditioner (4.6 s setup, 28 s for 87 iterations: thin elements defeat it), and MKL
+    Pardiso through pypardiso (1.9 s as SPD, 2.2x faster but a 200 MB dependency).
     """
     return splu(stiffness, permc_spec="MMD_AT_PLUS_A")
 
