@@ -25,6 +25,7 @@ from shellgen.limits import FOOT_LENGTH_RANGE_MM
 from shellgen.materials import MATERIALS, Material, material
 from shellgen.prescription import PRESCRIPTION_LIMITS, Prescription
 from shellgen.profile import Activity, ArchFlexibility, Design, ForefootMobility, Profile
+from shellgen.shoe import read_insole
 from shellgen.spec import SPEC_UNITS, Provenance, ShellLength, ShellSpec, Source
 
 __all__ = [
@@ -481,6 +482,16 @@ def _prescription(design: Design, given: Callable[[str], tuple[Source, str]]) ->
     for key in ("met_pad_shape", "extension"):
         values[key] = getattr(design, key)
         provenance[key] = Provenance("", *given(key))
+    if design.shoe_outline:
+        length = design.shoe_outline_length_mm
+        values["shoe_insole"] = read_insole(design.shoe_outline, length)
+        size = f"scaled to {length:g} mm long" if length > 0 else "as drawn"
+        provenance["shoe_insole"] = Provenance(
+            "mm",
+            "profile",
+            f"[design] shoe_outline {design.shoe_outline!r}: "
+            f"{len(values['shoe_insole'])} points, {size}",
+        )
     return Prescription(**values, provenance=MappingProxyType(provenance))
 
 

@@ -39,6 +39,8 @@ PRESCRIPTION_LIMITS: Final = MappingProxyType(
         "met_pad_width_mm": (10.0, 50.0, "mm"),
         "met_pad_offset_mm": (0.0, 25.0, "mm"),
         "extension_thickness_mm": (0.0, 4.0, "mm"),
+        "shoe_heel_width_mm": (0.0, 150.0, "mm"),
+        "shoe_ball_width_mm": (0.0, 200.0, "mm"),
     }
 )
 
@@ -79,6 +81,12 @@ class Prescription:
     extension_thickness_mm : float
         Thickness of the forefoot beyond the flex zone (the extension plate of a sulcus,
         full-length or extended shell); 0 to keep the flex zone's end thickness.
+    shoe_heel_width_mm, shoe_ball_width_mm : float
+        The shoe's largest width at the heel and at the ball; the outline is cut to them
+        (0 for no limit).
+    shoe_insole : tuple of (x, y)
+        The shoe's insole outline, mm, x from heel to toe, +y medial, already scaled to the
+        shoe's size; the outline is cut to it (empty for none).
     provenance : Mapping[str, Provenance]
         For every field set by a profile, where it came from (``shellgen.spec.Provenance``).
     """
@@ -97,6 +105,9 @@ class Prescription:
     met_pad_shape: MetPadShape = "dome"
     extension: Extension = "none"
     extension_thickness_mm: float = 0.0
+    shoe_heel_width_mm: float = 0.0
+    shoe_ball_width_mm: float = 0.0
+    shoe_insole: tuple[tuple[float, float], ...] = ()
     provenance: Mapping[str, Provenance] = field(default_factory=lambda: MappingProxyType({}))
 
     def out_of_range(self) -> list[tuple[str, float, float, float]]:
@@ -122,6 +133,9 @@ class Prescription:
             "met_bar": self.met_pad_height_mm > 0.0 and self.met_pad_shape == "bar",
             self.extension: self.extension != "none",
             "extension_plate": self.extension_thickness_mm > 0.0,
+            "shoe_fit": bool(self.shoe_insole)
+            or self.shoe_heel_width_mm > 0.0
+            or self.shoe_ball_width_mm > 0.0,
         }
         return [name for name, yes in asked.items() if yes]
 

@@ -12,7 +12,8 @@ A profile is a TOML file (``profiles/*.toml``) with a top-level ``schema_version
   ``skive_depth_mm``, ``skive_angle_deg``, ``heel_lift_mm``, ``spur_relief_depth_mm``,
   ``spur_relief_diameter_mm``, ``met_pad_height_mm``, ``met_pad_length_mm``,
   ``met_pad_width_mm``, ``met_pad_offset_mm``, ``met_pad_shape``, ``extension``,
-  ``extension_thickness_mm``); every key has a default;
+  ``extension_thickness_mm``) and the shoe (``shoe_heel_width_mm``, ``shoe_ball_width_mm``,
+  ``shoe_outline``, ``shoe_outline_length_mm``); every key has a default;
 - ``[override]``: pins any numeric :class:`~shellgen.spec.ShellSpec` field, e.g.
   ``thickness_mm = 3.2``.
 
@@ -223,6 +224,26 @@ class Design(BaseModel):
         "extension_thickness_mm",
         0.0,
         "Thickness of the forefoot plate beyond the flex zone; 0 keeps the flex zone's end.",
+    )
+    shoe_heel_width_mm: float = _rx_field(
+        "shoe_heel_width_mm", 0.0, "Widest the shoe allows at the heel; 0 for no limit."
+    )
+    shoe_ball_width_mm: float = _rx_field(
+        "shoe_ball_width_mm", 0.0, "Widest the shoe allows at the ball; 0 for no limit."
+    )
+    shoe_outline: str = Field(
+        default="",
+        max_length=1024,
+        description=(
+            "The shoe's insole outline: a .csv, .svg or .dxf file of points (mm, toe toward +x, "
+            "medial toward +y); empty for none."
+        ),
+    )
+    shoe_outline_length_mm: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=400.0,
+        description="Insole length for the shoe size; the outline is scaled to it (0: as drawn).",
     )
 
     @field_validator("label")

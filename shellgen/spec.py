@@ -149,5 +149,7 @@ class ShellSpec:
             value = getattr(self.prescription, name)
             if isinstance(value, float):
                 value = round(value, 4)
+            elif isinstance(value, tuple):
+                value = [[round(x, 3), round(y, 3)] for x, y in value]
             out[name] = {"value": value, "unit": p.unit, "source": p.source, "rule": p.rule}
         return out

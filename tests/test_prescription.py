@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from feet import synthetic_foot
 
@@ -107,3 +109,18 @@ def test_the_extension_reaches_the_plan_and_a_full_shell_refuses_mortons() -> No
         "shell to full length, but shell_length is already 'full'; allowed: shell_length "
         "three_quarter or sulcus"
     )
+
+
+def test_a_shoe_outline_file_is_read_scaled_and_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "insole.csv"
+    path.write_text("x,y\n0,0\n100,-20\n200,0\n100,20\n")
+    profile = with_fields(BASE, shoe_outline=str(path), shoe_outline_length_mm="250")
+    spec = calibrate(synthetic_foot(), profile)
+    insole = spec.prescription.shoe_insole
+    assert insole == ((0.0, 0.0), (125.0, -25.0), (250.0, 0.0), (125.0, 25.0))
+    row = spec.as_json()["shoe_insole"]
+    assert row["value"] == [[0.0, 0.0], [125.0, -25.0], [250.0, 0.0], [125.0, 25.0]]
+    assert row["rule"].endswith("4 points, scaled to 250 mm long")
+    missing = with_fields(BASE, shoe_outline=str(tmp_path / "none.csv"))
+    with pytest.raises(ProfileError, match=r"shoe_outline = .*none.csv.*: cannot read it"):
+        calibrate(synthetic_foot(), missing)

@@ -54,7 +54,8 @@ class Shell:
 class PlanSpec:
     """The spec values that fix the shell seen from above (see :class:`ShellSpec`, mm).
 
-    ``extension`` is the prescription's (:class:`~shellgen.prescription.Prescription`).
+    ``extension`` and the shoe's limits are the prescription's
+    (:class:`~shellgen.prescription.Prescription`).
     """
 
     shell_length: ShellLength
@@ -70,9 +71,25 @@ class PlanSpec:
     grid_spacing_mm: float
     label: str
     extension: Extension = "none"
+    shoe_heel_width_mm: float = 0.0
+    shoe_ball_width_mm: float = 0.0
+    shoe_insole: tuple[tuple[float, float], ...] = ()
 
     @classmethod
     def of(cls, spec: ShellSpec) -> PlanSpec:
         """The plan values of a full spec."""
-        values = {f.name: getattr(spec, f.name) for f in fields(cls) if f.name != "extension"}
-        return cls(**values, extension=spec.prescription.extension)
+        rx = spec.prescription
+        return cls(
+            **{
+                f.name: getattr(rx, f.name)
+                if f.name in _FROM_PRESCRIPTION
+                else getattr(spec, f.name)
+                for f in fields(cls)
+            }
+        )
+
+
+#: The :class:`PlanSpec` values that are the prescription's.
+_FROM_PRESCRIPTION = frozenset(
+    {"extension", "shoe_heel_width_mm", "shoe_ball_width_mm", "shoe_insole"}
+)

@@ -25,6 +25,7 @@ from shellgen.shell._mesh2d import Mesh2D, resample_even, resample_ring, triangu
 from shellgen.shell._model import PlanSpec
 from shellgen.shell._outline import flex_start, heel_seat, outer_outline, outline_with_slots
 from shellgen.shell._rim import RimLookup, RimPoints
+from shellgen.shell._shoe import ShoeTrim, fit_to_shoe, shoe_region
 from shellgen.shell._support import filled_heights
 from shellgen.shell._zones import RimZones
 from shellgen.spec import ShellSpec
@@ -78,6 +79,8 @@ class Plan:
         Mesh points strictly inside a glyph (engraved; glyph outlines are not).
     triangle_in_glyph : (m,) bool
         Triangles inside a glyph.
+    shoe_trim : ShoeTrim or None
+        What fitting the shoe cut off the outline (None without a shoe limit).
     """
 
     foot: Foot
@@ -97,6 +100,7 @@ class Plan:
     neighbours: Neighbours
     vertex_in_glyph: BoolArray
     triangle_in_glyph: BoolArray
+    shoe_trim: ShoeTrim | None = None
 
     @property
     def n_outline_rings(self) -> int:
@@ -125,6 +129,10 @@ def plan(foot: Foot, spec: PlanSpec) -> Plan:
     """
     zones = RimZones.from_foot(foot, spec)
     outer = outer_outline(foot, spec, zones)
+    shoe = shoe_region(foot, spec)
+    shoe_trim = None
+    if shoe is not None:
+        outer, shoe_trim = fit_to_shoe(outer, shoe)
     flex_start_mm = flex_start(outer, foot, spec)
     outline = outline_with_slots(outer, foot, spec, flex_start_mm)
     seat = heel_seat(outer, foot.foot_length_mm)
@@ -158,6 +166,7 @@ def plan(foot: Foot, spec: PlanSpec) -> Plan:
         neighbours=Neighbours.of(mesh.points, NEIGHBOUR_REACH_MM),
         vertex_in_glyph=in_glyph,
         triangle_in_glyph=tri_in_glyph,
+        shoe_trim=shoe_trim,
     )
 
 

@@ -53,6 +53,7 @@ ALONE = {
     },
     "first_ray_cutout": {"extension": "first_ray_cutout", "shell_length": "sulcus"},
     "extension_plate": {"shell_length": "full", "extension_thickness_mm": "1.3"},
+    "shoe_widths": {"shoe_heel_width_mm": "58", "shoe_ball_width_mm": "88"},
 }
 CASES = [(f, name, fields) for f in FEET for name, fields in COMBINATIONS.items()] + [
     (FEET[(2 * i + k) % len(FEET)], name, fields)
