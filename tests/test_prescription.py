@@ -10,7 +10,7 @@ from feet import synthetic_foot
 from shellgen.calibration import calibrate
 from shellgen.errors import ProfileError
 from shellgen.prescription import PRESCRIPTION_LIMITS, Prescription
-from shellgen.profile import Design, Patient, Profile, with_fields
+from shellgen.profile import Design, Patient, Profile, load_profile, profile_path, with_fields
 
 BASE = Profile(schema_version=1, name="base", patient=Patient(bodyweight_kg=70.0))
 
@@ -124,3 +124,17 @@ def test_a_shoe_outline_file_is_read_scaled_and_recorded(tmp_path: Path) -> None
     missing = with_fields(BASE, shoe_outline=str(tmp_path / "none.csv"))
     with pytest.raises(ProfileError, match=r"shoe_outline = .*none.csv.*: cannot read it"):
         calibrate(synthetic_foot(), missing)
+
+
+@pytest.mark.parametrize(
+    ("name", "ordered"),
+    [
+        ("pronated_runner", ["post_motion", "skive", "met_pad"]),
+        ("plantar_fasciitis", ["heel_lift", "spur_relief"]),
+    ],
+)
+def test_the_prescription_profiles_order_their_modifications(name: str, ordered: list[str]) -> None:
+    spec = calibrate(synthetic_foot(), load_profile(profile_path(name)))
+    assert spec.prescription.ordered() == ordered
+    if name == "pronated_runner":
+        assert (spec.post_angle_deg, spec.provenance["post_angle_deg"].source) == (4.0, "profile")

@@ -29,7 +29,16 @@ from shellgen.profile import (
 )
 from shellgen.spec import ShellSpec
 
-SHIPPED = ("standard", "runner", "heavy_duty", "cavus", "flexible_flatfoot", "child")
+SHIPPED = (
+    "standard",
+    "runner",
+    "heavy_duty",
+    "cavus",
+    "flexible_flatfoot",
+    "child",
+    "pronated_runner",
+    "plantar_fasciitis",
+)
 
 VALID = """\
 schema_version = 1

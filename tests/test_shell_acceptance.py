@@ -43,6 +43,8 @@ def test_every_shipped_profile_is_tested() -> None:
         "cavus",
         "flexible_flatfoot",
         "child",
+        "pronated_runner",
+        "plantar_fasciitis",
     }
 
 
