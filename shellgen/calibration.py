@@ -11,6 +11,7 @@ Sizes that follow the foot (heel cup, flanges, flex zone) are given for a refere
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable
@@ -31,12 +32,16 @@ from shellgen.spec import SPEC_UNITS, Provenance, ShellLength, ShellSpec, Source
 __all__ = [
     "ACTIVITY_LOAD",
     "ARCH_DROP_MM",
+    "DEFLECTION_TOL",
     "REFERENCE_FOOT_LENGTH_MM",
+    "SAFETY_FACTOR_MIN",
     "THICKNESS_MAX_MM",
+    "MechanicsFit",
     "arch_drop_mm",
     "arch_flexibility_factor",
     "arch_height_mm",
     "calibrate",
+    "deflection_target_mm",
     "flex_start_x_mm",
     "flex_taper_mm",
     "flex_thickness_ratio",
@@ -49,6 +54,7 @@ __all__ = [
     "scale_by_foot_length",
     "shell_thickness_mm",
     "slot_length_mm",
+    "thickness_by_mechanics",
     "weight_thickness_mm",
 ]
 
@@ -561,3 +567,158 @@ def _softplus(u: float, scale: float) -> float:
     """``scale * log(1 + exp(u / scale))``: a smooth ``max(u, 0)``."""
     v = u / scale
     return scale * (max(v, 0.0) + math.log1p(math.exp(-abs(v))))
+
+
+# --- Calibration by mechanics (issue 13) ------------------------------------------------
+
+#: Relative tolerance of the solved arch deflection against its target.
+DEFLECTION_TOL: Final = 0.05
+#: Softest modulus that makes a rigid shell, GPa (TPU 95A, 0.05 GPa, is a flexible one).
+_RIGID_MODULUS_GPA: Final = 0.5
+#: Least safety factor against the material's fatigue limit at the activity load.
+SAFETY_FACTOR_MIN: Final = 2.0
+#: Most shell evaluations (build + mechanics) one thickness solve may take.
+_MAX_EVALUATIONS: Final = 8
+
+
+@dataclass(frozen=True)
+class MechanicsFit:
+    """A thickness solved by mechanics, with the response it gives.
+
+    Attributes
+    ----------
+    spec : ShellSpec
+        The spec with the solved ``thickness_mm`` (and flex ratio kept printable).
+    response : shellgen.mechanics.Response
+        The built shell's response at that thickness.
+    target_deflection_mm : float
+        The arch deflection aimed at under the walking load, mm.
+    provenance : str
+        E.g. ``"FE: target 1.80 mm at 245 N, 1.79 mm with 3.42 mm PA12"``, with the reason
+        when the thickness sits at a bound.
+    """
+
+    spec: ShellSpec
+    response: Any
+    target_deflection_mm: float
+    provenance: str
+
+
+def deflection_target_mm(
+    bodyweight_kg: float, arch_type: ArchType, arch_flexibility: ArchFlexibility
+) -> float:
+    """Target arch deflection under the walking load, mm.
+
+    Our rule, anchored on McCormick, Bonanno & Landorf 2013: what their polypropylene shell
+    for the foot posture and weight class (neutral or pronated 4.0 mm below 75 kg, 4.5 mm
+    from 75 kg; cavoid, a high arch here, 3.0 and 4.0 mm) deflects on a reference foot of
+    that weight (``shellgen/mechanics/_targets.py``, written by
+    ``scripts/deflection_targets.py``). Arch flexibility moves it the way it moves the
+    rule-based thickness: divided by :func:`arch_flexibility_factor` cubed (plate bending),
+    so a flexible arch gets less deflection (more support) and a rigid one more.
+    """
+    from shellgen.mechanics._targets import DEFLECTION_MM_PER_KG
+
+    posture = "cavoid" if arch_type == "high" else "neutral"
+    weight_class = "from_75kg" if bodyweight_kg >= _MCCORMICK_STEP_KG else "below_75kg"
+    per_kg = DEFLECTION_MM_PER_KG[(posture, weight_class)][2]
+    return per_kg * bodyweight_kg / arch_flexibility_factor(arch_flexibility) ** 3
+
+
+def thickness_by_mechanics(
+    foot: Foot, spec: ShellSpec, profile: Profile, spacing_mm: float | None = None
+) -> MechanicsFit:
+    """Solve the shell thickness so that its arch deflection meets the target.
+
+    The shell is rebuilt on its cached plan for every trial thickness and loaded with the
+    patient's walking load (:mod:`shellgen.mechanics`); the thickness is found by secant
+    steps on log deflection against log thickness (a plate's deflection goes as t^-3, a
+    curved shell's less steeply), between the material's loaded minimum wall and
+    :data:`THICKNESS_MAX_MM`, to within :data:`DEFLECTION_TOL`. It is then thickened, if
+    need be, until the safety factor at the activity load is at least
+    :data:`SAFETY_FACTOR_MIN` (peak stress goes as t^-2). ``spacing_mm`` is the mechanics
+    mesh's plan spacing (:data:`shellgen.mechanics.SPACING_MM` when None).
+
+    Raises
+    ------
+    ProfileError
+        If no thickness up to 6 mm meets both the target and the safety factor (the message
+        says which and suggests a stiffer material); for a material too soft to make a rigid
+        shell (TPU), saying why.
+    """
+    from shellgen.mechanics import SPACING_MM, Patient, respond, solid_of_shell
+    from shellgen.shell import build
+
+    spacing = SPACING_MM if spacing_mm is None else spacing_mm
+    mat = spec.material
+    patient = profile.patient
+    target = deflection_target_mm(patient.bodyweight_kg, foot.arch.type, patient.arch_flexibility)
+    who = Patient(patient.bodyweight_kg, ACTIVITY_LOAD[patient.activity])
+    low, high = mat.min_loaded_wall_mm, THICKNESS_MAX_MM
+    plan = None
+    tried: dict[float, Any] = {}
+
+    def at(thickness_mm: float) -> Any:
+        nonlocal plan
+        t = round(min(max(thickness_mm, low), high), 3)
+        if t not in tried:
+            ratio = min(1.0, max(spec.flex_thickness_ratio, mat.min_wall_mm / t))
+            trial = dataclasses.replace(spec, thickness_mm=t, flex_thickness_ratio=ratio)
+            shell = build(foot, trial, reuse=plan)
+            plan = shell.plan
+            solid = solid_of_shell(shell, spacing)
+            tried[t] = (trial, respond(solid, mat, foot.landmarks.arch_apex, who))
+        return tried[t]
+
+    if mat.modulus_gpa < _RIGID_MODULUS_GPA:
+        raise ProfileError(
+            f"profile {profile.name!r}: {mat.name} ({mat.modulus_gpa:g} GPa) cannot make a rigid "
+            f"shell: it is a flexible material, and a shell that meets a {target:.2f} mm arch "
+            "deflection target would need many times the 6 mm limit; choose "
+            + ", ".join(m.name for m in MATERIALS.values() if m.modulus_gpa >= _RIGID_MODULUS_GPA)
+        )
+    t = min(max(spec.thickness_mm, low), high)
+    previous: tuple[float, float] | None = None
+    reason = ""
+    for _ in range(_MAX_EVALUATIONS):
+        trial, r = at(t)
+        d = r.deflection_mm
+        if abs(d / target - 1.0) <= DEFLECTION_TOL:
+            break
+        if t <= low and d < target:
+            reason = f"; at the {low:g} mm loaded minimum wall of {mat.name}, already stiffer"
+            break
+        if t >= high and d > target:
+            raise ProfileError(
+                f"profile {profile.name!r}: even {high:g} mm of {mat.name} deflects {d:.2f} mm "
+                f"under the arch against a target of {target:.2f} mm; choose a stiffer material"
+            )
+        slope = -2.5
+        if previous is not None and previous[0] != t:
+            slope = math.log(d / previous[1]) / math.log(t / previous[0])
+            slope = min(slope, -0.5)
+        previous = (t, d)
+        t = min(max(t * (target / d) ** (1.0 / slope), low), high)
+    else:
+        raise ProfileError(
+            f"profile {profile.name!r}: the thickness for a {target:.2f} mm arch deflection did "
+            f"not settle in {_MAX_EVALUATIONS} builds (last {t:.2f} mm gave {d:.2f} mm)"
+        )
+    safety = r.safety_factor
+    while safety < SAFETY_FACTOR_MIN:
+        if t >= high:
+            raise ProfileError(
+                f"profile {profile.name!r}: at {high:g} mm of {mat.name} the peak stress "
+                f"{r.peak_stress_mpa:.1f} MPa leaves a safety factor of {safety:.2f} against "
+                f"its {mat.fatigue_limit_mpa:g} MPa fatigue limit (2 needed); choose a "
+                "stiffer, stronger material or a lighter activity"
+            )
+        t = min(t * math.sqrt(SAFETY_FACTOR_MIN / safety) * 1.02, high)
+        trial, r = at(t)
+        safety = r.safety_factor
+        reason = f"; thickened for a safety factor of {safety:.2f} at the activity load"
+    provenance = (
+        f"FE: target {target:.2f} mm at {r.load_n:.0f} N, {r.deflection_mm:.2f} mm with "
+        f"{trial.thickness_mm:.2f} mm {mat.name}{reason}"
+    )
+    return MechanicsFit(trial, r, target, provenance)

@@ -1,0 +1,91 @@
+"""Calibration by mechanics: the thickness solved for a target arch deflection (issue 13).
+
+On the analytic synthetic foot (tests/feet.py), at a coarse 6 mm mechanics mesh to stay cheap.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from feet import synthetic_foot
+
+from shellgen.analysis import Foot
+from shellgen.calibration import (
+    DEFLECTION_TOL,
+    SAFETY_FACTOR_MIN,
+    MechanicsFit,
+    calibrate,
+    deflection_target_mm,
+    thickness_by_mechanics,
+)
+from shellgen.errors import ProfileError
+from shellgen.mechanics._targets import DEFLECTION_MM_PER_KG
+from shellgen.profile import Profile, load_profile, profile_path, with_fields
+
+SPACING_MM = 6.0
+
+
+@pytest.fixture(scope="module")
+def foot() -> Foot:
+    return synthetic_foot()
+
+
+def fit_for(foot: Foot, profile: Profile) -> MechanicsFit:
+    return thickness_by_mechanics(foot, calibrate(foot, profile), profile, SPACING_MM)
+
+
+@pytest.fixture(scope="module")
+def standard() -> Profile:
+    return load_profile(profile_path("standard"))
+
+
+@pytest.fixture(scope="module")
+def fit(foot: Foot, standard: Profile) -> MechanicsFit:
+    return fit_for(foot, standard)
+
+
+def test_target_is_mccormicks_shell_on_the_reference_foot_per_kilogram() -> None:
+    per_kg = DEFLECTION_MM_PER_KG[("neutral", "below_75kg")][2]
+    assert deflection_target_mm(60.0, "normal", "semi_rigid") == pytest.approx(60.0 * per_kg)
+    cavoid = DEFLECTION_MM_PER_KG[("cavoid", "from_75kg")][2]
+    assert deflection_target_mm(90.0, "high", "semi_rigid") == pytest.approx(90.0 * cavoid)
+    # a flexible arch gets less deflection (more support), a rigid one more
+    flexible = deflection_target_mm(60.0, "normal", "flexible")
+    rigid = deflection_target_mm(60.0, "normal", "rigid")
+    assert flexible < deflection_target_mm(60.0, "normal", "semi_rigid") < rigid
+
+
+def test_solved_shell_meets_the_target_or_is_thickened_for_fatigue(fit: MechanicsFit) -> None:
+    r = fit.response
+    assert r.safety_factor >= SAFETY_FACTOR_MIN
+    assert fit.spec.material.min_loaded_wall_mm <= fit.spec.thickness_mm <= 6.0
+    if "thickened" in fit.provenance:
+        # thickened past the target's thickness: stiffer than the target asks
+        assert r.deflection_mm < fit.target_deflection_mm
+        assert r.safety_factor == pytest.approx(SAFETY_FACTOR_MIN, rel=0.05)
+    else:
+        assert r.deflection_mm == pytest.approx(fit.target_deflection_mm, rel=DEFLECTION_TOL)
+
+
+def test_provenance_says_target_load_result_and_thickness(fit: MechanicsFit) -> None:
+    pattern = r"FE: target (\d+\.\d\d) mm at (\d+) N, (\d+\.\d\d) mm with (\d+\.\d\d) mm PA12-MJF"
+    match = re.match(pattern, fit.provenance)
+    assert match, fit.provenance
+    assert float(match[1]) == pytest.approx(fit.target_deflection_mm, abs=0.005)
+    assert float(match[2]) == pytest.approx(fit.response.load_n, abs=0.5)
+    assert float(match[4]) == pytest.approx(fit.spec.thickness_mm, abs=0.005)
+
+
+def test_a_heavier_patient_gets_a_thicker_shell(
+    foot: Foot, standard: Profile, fit: MechanicsFit
+) -> None:
+    heavy = fit_for(foot, with_fields(standard, bodyweight_kg=100.0))
+    assert heavy.spec.thickness_mm > fit.spec.thickness_mm
+    assert heavy.response.safety_factor >= SAFETY_FACTOR_MIN
+
+
+def test_tpu_is_refused_for_a_rigid_shell_with_the_reason(foot: Foot, standard: Profile) -> None:
+    tpu = with_fields(standard, material="TPU-95A")
+    with pytest.raises(ProfileError, match=r"TPU-95A \(0.05 GPa\) cannot make a rigid shell"):
+        fit_for(foot, tpu)
