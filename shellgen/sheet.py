@@ -1,10 +1,12 @@
 """Design sheets: one A4 page per shell that a clinician can read at a glance and file.
 
 A page shows, top to bottom: the order, the shell and whether it passed validation; the
-prescription (profile and patient factors); the plantar map with outlines and landmarks
-beside the medial arch profile; the shell's preview (3D view and thickness map); and three
-tables: every number of the shell with its source and rule, the foot's measures, and the
-validation checks with their measured values and limits.
+prescription (profile and patient factors); the plantar map with outlines and landmarks and
+every ordered modification (post, skive, lift, spur pocket, met pad, extension) drawn where
+it lies, beside the medial arch profile, with the modifications listed below them; the
+shell's preview (3D view and thickness map); and three tables: every number of the shell
+with its source and rule, the foot's measures, and the validation checks with their
+measured values and limits.
 
 The pictures come from :func:`shellgen.plot.analysis_figure` (drawn for the page's size)
 and from the preview PNG the build wrote; the numbers from the build's JSON report, so a
@@ -18,24 +20,28 @@ import io
 import os
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Final
 
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike
+from shapely.geometry import Polygon
 
 from shellgen import __version__
 from shellgen._typing import BoolArray, FloatArray
 from shellgen.analysis import Foot
 from shellgen.export import atomic_open
 from shellgen.plot import analysis_figure
+from shellgen.prescription import Prescription
 from shellgen.profile import Profile
+from shellgen.shell import Mark, prescription_marks
 
 __all__ = ["SheetPage", "design_page", "write_design_sheet"]
 
@@ -78,6 +84,8 @@ _SPEC_ROWS: Final = (
     ("label", "label"),
     ("label_depth_mm", "label depth"),
 )
+#: Colour of the modifications drawn on the plantar map and listed below it.
+_MARK_COLOUR: Final = "#d81b60"
 _UNIT_TEXT: Final = {"mm": " mm", "deg": "°", "1": "", "": "", "cm3": " cm³", "mm2": " mm²"}
 
 
@@ -148,12 +156,17 @@ def design_page(page: SheetPage) -> Figure:
     inputs = _section(report, "inputs")
 
     _header(fig, page, analysis, validation)
+    marks = _marks(page.foot, spec)
     _picture(
         fig,
         (_LEFT, 0.605, _RIGHT - _LEFT, 0.29),
-        _analysis_picture(page.foot, (_RIGHT - _LEFT) * PAGE_SIZE_IN[0], 0.29 * PAGE_SIZE_IN[1]),
-        "Plantar map with landmarks  ·  medial arch profile",
+        _analysis_picture(
+            page.foot, (_RIGHT - _LEFT) * PAGE_SIZE_IN[0], 0.29 * PAGE_SIZE_IN[1], marks
+        ),
+        "Plantar map with landmarks and modifications  ·  medial arch profile",
     )
+    listed = "  ·  ".join(f"{i}  {m.caption}" for i, m in enumerate(marks, start=1))
+    fig.text(_LEFT, 0.5965, f"Modifications: {listed or 'none'}", fontsize=7.5, color=_MARK_COLOUR)
     _picture(
         fig,
         (_LEFT, 0.345, _RIGHT - _LEFT, 0.235),
@@ -235,9 +248,48 @@ def _header(
     )
 
 
-def _analysis_picture(foot: Foot, width_in: float, height_in: float) -> FloatArray:
-    """The analysis figure drawn at the page's size (text stays readable), as RGB pixels."""
+def _marks(foot: Foot, spec: Mapping[str, object]) -> list[Mark]:
+    """The ordered modifications of the report's spec, placed on the foot."""
+    values: dict[str, object] = {}
+    for f in fields(Prescription):
+        entry = spec.get(f.name)
+        if isinstance(entry, Mapping) and f.name != "provenance":
+            value = entry.get("value")
+            values[f.name] = tuple(map(tuple, value)) if isinstance(value, list) else value
+    post = spec.get("post_angle_deg")
+    post_deg = post.get("value", 0.0) if isinstance(post, Mapping) else 0.0
+    return prescription_marks(foot, Prescription(**values), float(post_deg))  # type: ignore[arg-type]
+
+
+def _draw_marks(ax: Axes, marks: Sequence[Mark], mirror: float) -> None:
+    """Each modification's region outlined on the plantar map, numbered at its centre."""
+    for number, mark in enumerate(marks, start=1):
+        for part in getattr(mark.region, "geoms", [mark.region]):
+            if not isinstance(part, Polygon) or part.is_empty:
+                continue
+            x, y = np.asarray(part.exterior.coords).T
+            ax.fill(x, mirror * y, color=_MARK_COLOUR, alpha=0.18, lw=0)
+            ax.plot(x, mirror * y, color=_MARK_COLOUR, lw=1.3, ls="-")
+        at = mark.region.representative_point()
+        ax.annotate(
+            str(number),
+            (at.x, mirror * at.y),
+            ha="center",
+            va="center",
+            fontsize=9,
+            weight="bold",
+            color="white",
+            bbox={"boxstyle": "circle,pad=0.2", "facecolor": _MARK_COLOUR, "lw": 0},
+        )
+
+
+def _analysis_picture(
+    foot: Foot, width_in: float, height_in: float, marks: Sequence[Mark] = ()
+) -> FloatArray:
+    """The analysis figure drawn at the page's size (text stays readable), as RGB pixels,
+    with the modifications on its plantar map."""
     fig = analysis_figure(foot)
+    _draw_marks(fig.axes[0], marks, -1.0 if foot.scan.side == "left" else 1.0)
     try:
         fig.set_size_inches(width_in * _ANALYSIS_SCALE, height_in * _ANALYSIS_SCALE)
         fig.set_dpi(_IMAGE_DPI / _ANALYSIS_SCALE)

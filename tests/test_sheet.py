@@ -157,3 +157,31 @@ def test_numbers_are_shown_to_three_figures_with_their_unit(
     value: object, unit: str, text: str
 ) -> None:
     assert _format(value, unit) == text
+
+
+@needs_poppler
+def test_the_ordered_modifications_are_listed_under_the_plantar_map(
+    page: SheetPage, tmp_path: Path
+) -> None:
+    report = copy.deepcopy(dict(page.report))
+    spec = report["spec"]
+    spec["post_angle_deg"]["value"] = -3.0
+    spec["skive_depth_mm"]["value"] = 3.0
+    spec["met_pad_height_mm"]["value"] = 5.0
+    spec["extension"]["value"] = "mortons"
+    ordered = SheetPage(page.order_id, "A7-L", page.foot, report, page.preview_png, page.profile)
+    path = write_design_sheet(tmp_path / "rx.pdf", [ordered])
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert (
+        "Modifications: 1 3° valgus rearfoot post · 2 medial skive 3 mm at 20° · "
+        "3 met pad 5 mm · 4 Morton's extension"
+    ) in re.sub(r"\s+", " ", text)
+    plain = subprocess.run(
+        ["pdftotext", "-layout", str(write_design_sheet(tmp_path / "p.pdf", [page])), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Modifications: none" in plain

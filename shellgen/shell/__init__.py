@@ -22,5 +22,6 @@ x from the rearmost heel point toward the toes, +y medial.
 from shellgen.shell._build import build
 from shellgen.shell._model import Shell
 from shellgen.shell._plan import Plan
+from shellgen.shell._prescription import Mark, prescription_marks
 
-__all__ = ["Plan", "Shell", "build"]
+__all__ = ["Mark", "Plan", "Shell", "build", "prescription_marks"]

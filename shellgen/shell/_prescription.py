@@ -27,16 +27,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
+import shapely.affinity
 from shapely.geometry import Point, Polygon, box
+from shapely.geometry.base import BaseGeometry
 
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot
 from shellgen.errors import GeometryError
 from shellgen.prescription import Prescription
-from shellgen.shell._outline import POST_END
+from shellgen.shell._outline import FIRST_RAY_CUTOUT_BEHIND_MM, FIRST_RAY_SPLIT, POST_END
 from shellgen.shell._smooth import smoothstep
 
-__all__ = ["Modifications"]
+__all__ = ["Mark", "Modifications", "prescription_marks"]
 
 #: Reference foot length for the placement offsets below, mm.
 _REFERENCE_LENGTH_MM = 260.0
@@ -179,3 +182,101 @@ class Modifications:
             rho = np.abs(u) if rx.met_pad_shape == "bar" else np.hypot(u, v)
             dz += rx.met_pad_height_mm * (1.0 - smoothstep(rho, 0.0, 1.0))
         return dz
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where a modification is, for pictures: a region seen from above and a caption.
+
+    Attributes
+    ----------
+    name : str
+        The modification (as :meth:`Prescription.ordered` names it, or ``"rearfoot_post"``).
+    caption : str
+        What was ordered, e.g. ``"medial skive 3 mm at 20°"``.
+    region : BaseGeometry
+        Where it acts, foot frame of a right foot, mm.
+    """
+
+    name: str
+    caption: str
+    region: BaseGeometry
+
+
+def prescription_marks(foot: Foot, rx: Prescription, post_angle_deg: float) -> list[Mark]:
+    """Where each ordered modification lies on this foot, placed by the builder's own rules.
+
+    Parameters
+    ----------
+    foot : Foot
+        The analysed foot (right-foot frame, mm).
+    rx : Prescription
+        What was ordered.
+    post_angle_deg : float
+        The rearfoot post (``ShellSpec.post_angle_deg``; 0 for none).
+    """
+    lm = foot.landmarks
+    scale = foot.foot_length_mm / _REFERENCE_LENGTH_MM
+    hc_x, hc_y = lm.heel_centre
+    post_end = POST_END * foot.foot_length_mm
+    heel = Point(lm.heel_centre).buffer(0.5 * foot.heel_width_mm)
+    sole = foot.footprint
+    marks = []
+    if post_angle_deg != 0.0:
+        kind = "varus" if post_angle_deg > 0 else "valgus"
+        motion = f", {rx.post_motion_deg:g}° motion" if rx.post_motion_deg > 0 else ""
+        caption = f"{abs(post_angle_deg):g}° {kind} rearfoot post{motion}"
+        marks.append(Mark("rearfoot_post", caption, heel))
+    if rx.forefoot_post_deg != 0.0:
+        kind = "varus" if rx.forefoot_post_deg > 0 else "valgus"
+        full_x = min(lm.mth1[0], lm.mth5[0]) - FOREFOOT_FULL_BEHIND_MM
+        region = sole.intersection(box(full_x, -1e3, 1e3, 1e3))
+        marks.append(
+            Mark("forefoot_post", f"{abs(rx.forefoot_post_deg):g}° {kind} forefoot post", region)
+        )
+    if rx.skive_depth_mm > 0.0:
+        start_y = lm.heel_medial[1] - rx.skive_depth_mm / np.tan(np.radians(rx.skive_angle_deg))
+        region = sole.intersection(box(-1e3, start_y, post_end, 1e3))
+        caption = f"medial skive {rx.skive_depth_mm:g} mm at {rx.skive_angle_deg:g}°"
+        marks.append(Mark("skive", caption, region))
+    if rx.heel_lift_mm > 0.0:
+        end_x = max(lm.arch_apex[0], hc_x + LIFT_FULL_AHEAD_MM + 20.0)
+        region = sole.intersection(box(-1e3, -1e3, end_x, 1e3))
+        marks.append(Mark("heel_lift", f"heel lift {rx.heel_lift_mm:g} mm", region))
+    if rx.spur_relief_depth_mm > 0.0:
+        centre = (hc_x + SPUR_OFFSET_MM[0] * scale, hc_y + SPUR_OFFSET_MM[1] * scale)
+        region = Point(centre).buffer(0.5 * rx.spur_relief_diameter_mm)
+        caption = (
+            f"spur relief {rx.spur_relief_depth_mm:g} mm deep, "
+            f"{rx.spur_relief_diameter_mm:g} mm wide"
+        )
+        marks.append(Mark("spur_relief", caption, region))
+    if rx.met_pad_height_mm > 0.0:
+        mid = 0.5 * (np.asarray(lm.mth1) + np.asarray(lm.mth5))
+        apex = (float(mid[0]) - rx.met_pad_offset_mm, float(mid[1]))
+        half_l = 0.5 * rx.met_pad_length_mm
+        if rx.met_pad_shape == "bar":
+            region = sole.intersection(box(apex[0] - half_l, -1e3, apex[0] + half_l, 1e3))
+            caption = f"met bar {rx.met_pad_height_mm:g} mm"
+        else:
+            disc = Point(apex).buffer(1.0)
+            region = shapely.affinity.scale(disc, half_l, 0.5 * rx.met_pad_width_mm)
+            caption = f"met pad {rx.met_pad_height_mm:g} mm"
+        marks.append(Mark("met_bar" if rx.met_pad_shape == "bar" else "met_pad", caption, region))
+    if rx.extension != "none":
+        y1, y5 = lm.mth1[1], lm.mth5[1]
+        split_y = y1 - FIRST_RAY_SPLIT * (y1 - y5)
+        if rx.extension == "reverse_mortons":
+            region = sole.intersection(box(lm.mth5[0], -1e3, 1e3, split_y))
+        else:
+            start = lm.mth1[0] - (
+                FIRST_RAY_CUTOUT_BEHIND_MM if rx.extension == "first_ray_cutout" else 0.0
+            )
+            region = sole.intersection(box(start, split_y, 1e3, 1e3))
+        caption = {
+            "mortons": "Morton's extension",
+            "reverse_mortons": "reverse Morton's extension",
+            "first_ray_cutout": "first-ray cut-out",
+        }[rx.extension]
+        marks.append(Mark(rx.extension, caption, region))
+    return marks

@@ -22,7 +22,7 @@ from scipy.spatial import Delaunay
 from shellgen.analysis import Foot
 from shellgen.errors import GeometryError
 from shellgen.prescription import Prescription
-from shellgen.shell import Plan, Shell, build
+from shellgen.shell import Plan, Shell, build, prescription_marks
 from shellgen.shell._outline import POST_END
 from shellgen.shell._prescription import FOREFOOT_FULL_BEHIND_MM, FOREFOOT_RAMP_MM
 from shellgen.spec import ShellSpec
@@ -334,3 +334,25 @@ def test_an_extension_plate_thinner_than_the_wall_allows_is_refused(foot: Foot) 
     spec = dataclasses.replace(spec, prescription=Prescription(extension_thickness_mm=1.2))
     with pytest.raises(GeometryError, match=r"extension_thickness_mm = 1.2 is outside \[1.3, 3\]"):
         build(foot, spec)
+
+
+# ---------------------------------------------------------------------------- pictures
+
+
+def test_the_marks_for_pictures_lie_where_the_builder_put_the_material(
+    foot: Foot, plain: Shell
+) -> None:
+    rx = {"spur_relief_depth_mm": 2.0, "met_pad_height_mm": 4.0, "met_pad_offset_mm": 12.0}
+    shell = with_rx(foot, plain, **rx)
+    marks = {m.name: m for m in prescription_marks(foot, shell.spec.prescription, 4.0)}
+    assert list(marks) == ["rearfoot_post", "spur_relief", "met_pad"]
+    assert marks["rearfoot_post"].caption == "4° varus rearfoot post"
+    dz = top(shell) - top(plain)
+    p = points(shell)
+    heel = p[:, 0] < 100.0
+    bottom_of_pocket = heel & (dz < dz[heel].min() + 0.01)
+    pocket = p[bottom_of_pocket].mean(axis=0)
+    assert np.hypot(*(pocket - marks["spur_relief"].region.centroid.coords[0])) < 1.0
+    assert marks["spur_relief"].region.area == pytest.approx(np.pi * 10.0**2, rel=0.02)
+    apex = p[np.argmax(dz)]
+    assert np.hypot(*(apex - marks["met_pad"].region.centroid.coords[0])) < 2.5
