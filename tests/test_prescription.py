@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from feet import synthetic_foot
 
+from shellgen._orders import read_orders
 from shellgen.calibration import calibrate
 from shellgen.errors import ProfileError
 from shellgen.prescription import PRESCRIPTION_LIMITS, Prescription
@@ -138,3 +139,24 @@ def test_the_prescription_profiles_order_their_modifications(name: str, ordered:
     assert spec.prescription.ordered() == ordered
     if name == "pronated_runner":
         assert (spec.post_angle_deg, spec.provenance["post_angle_deg"].source) == (4.0, "profile")
+
+
+def test_the_readme_orders_example_carries_prescriptions_that_build(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```csv\n", 1)[1].split("```", 1)[0]
+    assert "rearfoot_post_deg" in block.splitlines()[0]
+    root = Path(__file__).resolve().parents[1]
+    orders_csv = tmp_path / "orders.csv"
+    orders_csv.write_text(block.replace("scans/", f"{root}/scans/"), encoding="utf-8")
+    orders = read_orders(orders_csv)
+    assert [o.problem for o in orders] == [""] * 4
+    ordered = []
+    for order in orders:
+        profile = with_fields(load_profile(profile_path(order.profile)), **dict(order.fields))
+        ordered.append(calibrate(synthetic_foot(), profile).prescription.ordered())
+    assert ordered == [
+        ["post_motion", "skive", "met_pad"],
+        ["skive", "met_pad", "shoe_fit"],
+        ["heel_lift"],
+        ["mortons"],
+    ]
