@@ -28,7 +28,7 @@ from shellgen.mechanics._response import (
     respond,
     solid_of_shell,
 )
-from shellgen.mechanics._solid import Solid, arch_apex_mm, solid_of_mesh, tetrahedra
+from shellgen.mechanics._solid import Solid, arch_apex_mm, settle, solid_of_mesh, tetrahedra
 
 __all__ = [
     "BENCH_FORCE_N",
@@ -45,6 +45,7 @@ __all__ = [
     "bench_test",
     "patient_load",
     "respond",
+    "settle",
     "solid_of_mesh",
     "solid_of_shell",
     "tetrahedra",

@@ -11,14 +11,14 @@ from shapely.geometry import LineString, Polygon
 from shellgen.analysis._model import Point2
 from shellgen.errors import GeometryError
 from shellgen.materials import Material
-from shellgen.mechanics._fem import model, peak_stress_mpa, solve
+from shellgen.mechanics._fem import SEAT_MM, model, peak_stress_mpa, solve
 from shellgen.mechanics._loads import (
     BENCH_FORCE_N,
     MEDIAL_MIDFOOT_AREA_MM2,
     bench_test,
     patient_load,
 )
-from shellgen.mechanics._solid import Solid, solid_of_mesh, tetrahedra
+from shellgen.mechanics._solid import Solid, settle, solid_of_mesh, tetrahedra
 from shellgen.shell import Shell
 
 __all__ = [
@@ -131,6 +131,10 @@ def respond(
 ) -> Response:
     """Bench test and (given a patient) patient load of a solid standing on z = 0.
 
+    A solid resting on one side of the arch only is first tipped onto the plate
+    (:func:`~shellgen.mechanics._solid.settle`: a posted heel seat built floating above
+    z = 0 comes down onto it).
+
     Parameters
     ----------
     solid : Solid
@@ -151,6 +155,7 @@ def respond(
     GeometryError
         If the shell does not stand on z = 0 or a load misses it.
     """
+    solid = settle(solid, apex_mm, SEAT_MM)
     nodes, tets = tetrahedra(solid, layers)
     n = len(solid.points)
     top = np.zeros(len(nodes), dtype=bool)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, cKDTree
 from shapely.geometry import MultiPolygon, Polygon
 
 from shellgen._typing import FloatArray, IntArray
@@ -31,6 +31,9 @@ _RING_STEP_MM = 2.5
 #: The arch apex of a shell without landmarks is sought this far or more inside its rim, mm
 #: (nearer the rim the heel cup and flanges lift the underside too).
 APEX_INSET_MM = 10.0
+#: A shell's wall is at most this thick over half its plan, mm (ours: about 3 mm; a solid
+#: block, a foot or a ball is much thicker).
+_MAX_MEDIAN_WALL_MM = 15.0
 #: Triangles searched around each plan point when reading heights off a surface.
 _NEAREST_TRIANGLES = 24
 #: Face normals with |n_z| below this are side walls, neither top nor bottom.
@@ -142,7 +145,8 @@ def solid_of_mesh(
     Raises
     ------
     GeometryError
-        If the mesh has no faces looking up or down, or its top is not above its underside.
+        If the mesh has no faces looking up or down, its top is not above its underside, or
+        it is too thick to be a shell.
     """
     tri = vertices[faces]
     nz = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])[:, 2]
@@ -164,6 +168,11 @@ def solid_of_mesh(
         raise GeometryError(
             f"the mesh's top lies below its underside (median wall {np.median(wall):.2f} mm): "
             "is it inside out?"
+        )
+    if np.median(wall) > _MAX_MEDIAN_WALL_MM:
+        raise GeometryError(
+            f"the mesh is {np.median(wall):.0f} mm thick over half its plan: not a shell (a "
+            f"shell's wall is a few mm, at most {_MAX_MEDIAN_WALL_MM:g} over half of it)"
         )
     top = np.maximum(top, bottom + _MIN_WALL_MM)
     return Solid(mesh.points, mesh.triangles, top, bottom, region)
@@ -225,3 +234,50 @@ def arch_apex_mm(solid: Solid) -> tuple[float, float]:
         )
     best = inner[np.argmax(solid.bottom_mm[inner])]
     return float(solid.points[best, 0]), float(solid.points[best, 1])
+
+
+def settle(solid: Solid, load_mm: tuple[float, float], seat_mm: float) -> Solid:
+    """Stand the solid on the plate as a rigid body would if it rests on one side of the load.
+
+    A shell does not always touch z = 0 on both sides of the arch: a posted heel seat is
+    built tilted, and where the heel cup lifts the underside at the rim its lowest point can
+    float a few tenths of a millimetre above the plate (0.3 mm on the synthetic test foot with
+    a 4 degree post). Pressed at the arch, such a shell tips about its forefoot until it
+    rests on the facet of its underside's convex hull below the load's x at the middle of
+    the resting underside's width. That facet's plane is subtracted from both height fields
+    (a shear, which for these angles, about 0.1 degree, differs from the rotation by a part
+    in a million). A shell whose underside within ``seat_mm`` of the plate already spans the
+    load's x is unchanged (tipping sideways is what the held plate stops: see
+    :mod:`shellgen.mechanics._fem`).
+
+    Raises
+    ------
+    GeometryError
+        If the load is not above the shell's underside.
+    """
+    resting = solid.bottom_mm <= seat_mm
+    x = solid.points[resting, 0]
+    if resting.any() and x.min() <= load_mm[0] <= x.max():
+        return solid
+    ys = solid.points[resting, 1] if resting.any() else solid.points[:, 1]
+    load_mm = (load_mm[0], float(0.5 * (ys.min() + ys.max())))
+    under = np.column_stack([solid.points, solid.bottom_mm])
+    hull = ConvexHull(under)
+    down = hull.equations[:, 2] < -1e-9
+    q = np.asarray(load_mm, dtype=np.float64)
+    for simplex, eq in zip(hull.simplices[down], hull.equations[down], strict=True):
+        a, b, c = under[simplex]
+        m = np.column_stack([b[:2] - a[:2], c[:2] - a[:2]])
+        if abs(np.linalg.det(m)) < 1e-12:
+            continue
+        s, t = np.linalg.solve(m, q - a[:2])
+        if s >= -1e-9 and t >= -1e-9 and s + t <= 1 + 1e-9:
+            nx, ny, nz, d = eq
+            plane = -(nx * solid.points[:, 0] + ny * solid.points[:, 1] + d) / nz
+            if np.abs(plane).max() < 1e-9:
+                return solid
+            bottom = np.maximum(solid.bottom_mm - plane, 0.0)
+            return Solid(solid.points, solid.triangles, solid.top_mm - plane, bottom, solid.outline)
+    raise GeometryError(
+        f"the load at ({q[0]:.1f}, {q[1]:.1f}) mm is not above the shell's underside"
+    )
