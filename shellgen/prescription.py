@@ -41,6 +41,7 @@ PRESCRIPTION_LIMITS: Final = MappingProxyType(
         "extension_thickness_mm": (0.0, 4.0, "mm"),
         "shoe_heel_width_mm": (0.0, 150.0, "mm"),
         "shoe_ball_width_mm": (0.0, 200.0, "mm"),
+        "lateral_forefoot_flange_mm": (0.0, 15.0, "mm"),
     }
 )
 
@@ -84,6 +85,9 @@ class Prescription:
     shoe_heel_width_mm, shoe_ball_width_mm : float
         The shoe's largest width at the heel and at the ball; the outline is cut to them
         (0 for no limit).
+    lateral_forefoot_flange_mm : float
+        A flange along the lateral forefoot (with a valgus post), height above the plantar
+        edge, taking over from the lateral flange ahead of MTH5; 0 for none.
     shoe_insole : tuple of (x, y)
         The shoe's insole outline, mm, x from heel to toe, +y medial, already scaled to the
         shoe's size; the outline is cut to it (empty for none).
@@ -108,6 +112,7 @@ class Prescription:
     shoe_heel_width_mm: float = 0.0
     shoe_ball_width_mm: float = 0.0
     shoe_insole: tuple[tuple[float, float], ...] = ()
+    lateral_forefoot_flange_mm: float = 0.0
     provenance: Mapping[str, Provenance] = field(default_factory=lambda: MappingProxyType({}))
 
     def out_of_range(self) -> list[tuple[str, float, float, float]]:
@@ -133,6 +138,7 @@ class Prescription:
             "met_bar": self.met_pad_height_mm > 0.0 and self.met_pad_shape == "bar",
             self.extension: self.extension != "none",
             "extension_plate": self.extension_thickness_mm > 0.0,
+            "lateral_forefoot_flange": self.lateral_forefoot_flange_mm > 0.0,
             "shoe_fit": bool(self.shoe_insole)
             or self.shoe_heel_width_mm > 0.0
             or self.shoe_ball_width_mm > 0.0,

@@ -13,7 +13,8 @@ A profile is a TOML file (``profiles/*.toml``) with a top-level ``schema_version
   ``spur_relief_diameter_mm``, ``met_pad_height_mm``, ``met_pad_length_mm``,
   ``met_pad_width_mm``, ``met_pad_offset_mm``, ``met_pad_shape``, ``extension``,
   ``extension_thickness_mm``) and the shoe (``shoe_heel_width_mm``, ``shoe_ball_width_mm``,
-  ``shoe_outline``, ``shoe_outline_length_mm``); every key has a default;
+  ``shoe_outline``, ``shoe_outline_length_mm``), ``lateral_forefoot_flange_mm``; every key
+  has a default;
 - ``[override]``: pins any numeric :class:`~shellgen.spec.ShellSpec` field, e.g.
   ``thickness_mm = 3.2``.
 
@@ -224,6 +225,11 @@ class Design(BaseModel):
         "extension_thickness_mm",
         0.0,
         "Thickness of the forefoot plate beyond the flex zone; 0 keeps the flex zone's end.",
+    )
+    lateral_forefoot_flange_mm: float = _rx_field(
+        "lateral_forefoot_flange_mm",
+        0.0,
+        "Flange along the lateral forefoot (with a valgus post), as given (not scaled).",
     )
     shoe_heel_width_mm: float = _rx_field(
         "shoe_heel_width_mm", 0.0, "Widest the shoe allows at the heel; 0 for no limit."

@@ -74,6 +74,7 @@ class PlanSpec:
     shoe_heel_width_mm: float = 0.0
     shoe_ball_width_mm: float = 0.0
     shoe_insole: tuple[tuple[float, float], ...] = ()
+    lateral_forefoot_flange_mm: float = 0.0
 
     @classmethod
     def of(cls, spec: ShellSpec) -> PlanSpec:
@@ -91,5 +92,11 @@ class PlanSpec:
 
 #: The :class:`PlanSpec` values that are the prescription's.
 _FROM_PRESCRIPTION = frozenset(
-    {"extension", "shoe_heel_width_mm", "shoe_ball_width_mm", "shoe_insole"}
+    {
+        "extension",
+        "shoe_heel_width_mm",
+        "shoe_ball_width_mm",
+        "shoe_insole",
+        "lateral_forefoot_flange_mm",
+    }
 )

@@ -38,6 +38,7 @@ from shellgen.errors import GeometryError
 from shellgen.prescription import Prescription
 from shellgen.shell._outline import FIRST_RAY_CUTOUT_BEHIND_MM, FIRST_RAY_SPLIT, POST_END
 from shellgen.shell._smooth import smoothstep
+from shellgen.shell._zones import FOREFOOT_FLANGE_STRIP
 
 __all__ = ["Mark", "Modifications", "prescription_marks"]
 
@@ -263,6 +264,12 @@ def prescription_marks(foot: Foot, rx: Prescription, post_angle_deg: float) -> l
             region = shapely.affinity.scale(disc, half_l, 0.5 * rx.met_pad_width_mm)
             caption = f"met pad {rx.met_pad_height_mm:g} mm"
         marks.append(Mark("met_bar" if rx.met_pad_shape == "bar" else "met_pad", caption, region))
+    if rx.lateral_forefoot_flange_mm > 0.0:
+        mid_y = 0.5 * (lm.mth1[1] + lm.mth5[1])
+        edge_y = mid_y - FOREFOOT_FLANGE_STRIP[0] * (mid_y - lm.mth5[1])
+        region = sole.intersection(box(lm.mth5[0] - 20.0, -1e3, 1e3, edge_y))
+        caption = f"lateral forefoot flange {rx.lateral_forefoot_flange_mm:g} mm"
+        marks.append(Mark("lateral_forefoot_flange", caption, region))
     if rx.extension != "none":
         y1, y5 = lm.mth1[1], lm.mth5[1]
         split_y = y1 - FIRST_RAY_SPLIT * (y1 - y5)

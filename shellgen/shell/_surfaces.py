@@ -219,7 +219,7 @@ class Surfaces:
         target = (
             cup * np.maximum(z.cup_mm, edge_support)
             + med * softmin(edge_support + z.medial_mm, band, RIM_KNEE_MM)
-            + lat * softmin(edge_support + z.lateral_mm, band, RIM_KNEE_MM)
+            + lat * softmin(edge_support + z.lateral_height(x), band, RIM_KNEE_MM)
         ) / safe
         climb = edge_support + BAND_MARGIN_MM + BAND_MAX_SLOPE * beyond
         ceiling = softmin(target, climb, RIM_KNEE_MM)

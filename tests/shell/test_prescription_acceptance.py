@@ -54,6 +54,10 @@ ALONE = {
     "first_ray_cutout": {"extension": "first_ray_cutout", "shell_length": "sulcus"},
     "extension_plate": {"shell_length": "full", "extension_thickness_mm": "1.3"},
     "shoe_widths": {"shoe_heel_width_mm": "58", "shoe_ball_width_mm": "88"},
+    "valgus_forefoot_with_flange": {
+        "forefoot_post_deg": "-4",
+        "lateral_forefoot_flange_mm": "6",
+    },
 }
 CASES = [(f, name, fields) for f in FEET for name, fields in COMBINATIONS.items()] + [
     (FEET[(2 * i + k) % len(FEET)], name, fields)

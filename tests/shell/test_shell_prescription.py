@@ -356,3 +356,47 @@ def test_the_marks_for_pictures_lie_where_the_builder_put_the_material(
     assert marks["spur_relief"].region.area == pytest.approx(np.pi * 10.0**2, rel=0.02)
     apex = p[np.argmax(dz)]
     assert np.hypot(*(apex - marks["met_pad"].region.centroid.coords[0])) < 2.5
+
+
+# ---------------------------------------------------------------------------- rim
+
+
+@pytest.mark.parametrize(
+    "rx",
+    [{"heel_lift_mm": 8.0}, {"spur_relief_depth_mm": 3.0}, {"post_motion_deg": 3.0}],
+    ids=["lift", "spur", "post_motion"],
+)
+def test_the_heel_cup_rim_keeps_its_own_height_above_the_heel_seat(
+    foot: Foot, plain: Shell, rx: dict[str, float]
+) -> None:
+    shell = with_rx(foot, plain, **rx)
+    for s in (plain, shell):
+        seat = at(s, top(s), foot.landmarks.heel_centre)
+        rim = s.vertices[: len(s.outline.exterior.coords) - 1]
+        back = rim[rim[:, 0] < 10.0]
+        rise = back[:, 2] - seat
+        assert rise.max() <= s.spec.heel_cup_depth_mm + 0.05
+        assert rise.min() >= s.spec.heel_cup_depth_mm - 1.0  # rim rounded by at most 1 mm
+
+
+def test_the_lateral_forefoot_flange_raises_the_lateral_forefoot_rim_only(foot: Foot) -> None:
+    def rim(height_mm: float) -> np.ndarray:
+        spec = make_spec("full", label="", slot_count=0)
+        rx = Prescription(lateral_forefoot_flange_mm=height_mm)
+        shell = build(foot, dataclasses.replace(spec, prescription=rx))
+        assert validate(shell, material=spec.material).failed == ()
+        return shell.vertices[: len(shell.outline.exterior.coords) - 1]
+
+    plain, flanged = rim(0.0), rim(6.0)
+
+    def lateral(r: np.ndarray) -> np.ndarray:
+        keep = (r[:, 0] > MTH5[0] + 15.0) & (r[:, 0] < MTH5[0] + 50.0) & (r[:, 1] < MTH5[1] + 8)
+        return r[keep, 2]
+
+    def medial(r: np.ndarray) -> np.ndarray:
+        return r[(r[:, 0] > MTH1[0] - 10.0) & (r[:, 1] > 0.0), 2]
+
+    assert np.median(lateral(flanged)) - np.median(lateral(plain)) == pytest.approx(6.0, abs=0.5)
+    assert np.max(medial(flanged)) == pytest.approx(np.max(medial(plain)), abs=0.05)
+    toe = (flanged[:, 0] > 250.0, plain[:, 0] > 250.0)  # the front edge stays low
+    assert np.max(flanged[toe[0], 2]) == pytest.approx(np.max(plain[toe[1], 2]), abs=0.1)
