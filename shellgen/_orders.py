@@ -26,7 +26,18 @@ from shellgen.profile import Design, Patient
 __all__ = ["ORDER_ID_PATTERN", "SCAN_COLUMNS", "SCAN_SUFFIXES", "Order", "read_orders"]
 
 #: File name extensions of the scans a folder input is read for (those ``load`` reads).
-SCAN_SUFFIXES: Final = (".csv", ".obj", ".pcd", ".ply", ".pts", ".stl", ".xyz")
+SCAN_SUFFIXES: Final = (
+    ".3mf",
+    ".csv",
+    ".glb",
+    ".gltf",
+    ".obj",
+    ".pcd",
+    ".ply",
+    ".pts",
+    ".stl",
+    ".xyz",
+)
 
 #: Columns that say how to read the scan (``prepare``'s options), not what to build.
 SCAN_COLUMNS: Final = ("side", "units", "kind", "length_mm")
