@@ -686,7 +686,7 @@ def thickness_by_mechanics(
         if abs(d / target - 1.0) <= DEFLECTION_TOL:
             break
         if t <= low and d < target:
-            reason = f"; at the {low:g} mm loaded minimum wall of {mat.name}, already stiffer"
+            reason = f"; at the {low:g} mm loaded minimum wall already stiffer ({d:.2f} mm)"
             break
         if t >= high and d > target:
             raise ProfileError(
@@ -705,6 +705,7 @@ def thickness_by_mechanics(
             f"not settle in {_MAX_EVALUATIONS} builds (last {t:.2f} mm gave {d:.2f} mm)"
         )
     safety = r.safety_factor
+    fatigue = ""
     while safety < SAFETY_FACTOR_MIN:
         if t >= high:
             raise ProfileError(
@@ -716,9 +717,9 @@ def thickness_by_mechanics(
         t = min(t * math.sqrt(SAFETY_FACTOR_MIN / safety) * 1.02, high)
         trial, r = at(t)
         safety = r.safety_factor
-        reason = f"; thickened for a safety factor of {safety:.2f} at the activity load"
+        fatigue = f"; thickened for a safety factor of {safety:.2f} at the activity load"
     provenance = (
         f"FE: target {target:.2f} mm at {r.load_n:.0f} N, {r.deflection_mm:.2f} mm with "
-        f"{trial.thickness_mm:.2f} mm {mat.name}{reason}"
+        f"{trial.thickness_mm:.2f} mm {mat.name}{reason}{fatigue}"
     )
     return MechanicsFit(trial, r, target, provenance)
