@@ -262,8 +262,8 @@ def solve(m: Model, case: LoadCase) -> Solution:
         )
     fb = FacetBasis(m.basis.mesh, m.basis.elem, facets=m.top_facets, intorder=_FACET_ORDER)
     weights = fb.dx  # (facets, points): quadrature weight times facet area
-    x = fb.global_coordinates().value
-    phi = np.stack([f[0].value for f in fb.basis])  # (local dofs, facets, points)
+    x = np.asarray(fb.global_coordinates())
+    phi = np.stack([np.asarray(f[0]) for f in fb.basis])  # (local dofs, facets, points)
     load = np.zeros(3 * m.basis.N)
     inds, areas = [], []
     for patch in case.patches:
@@ -281,7 +281,7 @@ def solve(m: Model, case: LoadCase) -> Solution:
 
     u = np.zeros(3 * m.basis.N)
     u[m.free] = m.factor.solve(load[m.free])  # type: ignore[attr-defined]
-    uz = fb.interpolate(u[2::3]).value
+    uz = np.asarray(fb.interpolate(u[2::3]))
     results = tuple(
         PatchResult(area, float(-(uz * ind * weights).sum() / area))
         for ind, area in zip(inds, areas, strict=True)

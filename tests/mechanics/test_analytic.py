@@ -39,7 +39,7 @@ def pressure_on_top(basis: skfem.Basis, pressure_mpa: float, z_top: float) -> np
     facets = mesh.facets_satisfying(lambda x: np.abs(x[2] - z_top) < 1e-9)
     fb = skfem.FacetBasis(mesh, basis.elem, facets=facets, intorder=4)
     load = np.zeros(3 * basis.N)
-    per_dof = (np.stack([f[0].value for f in fb.basis]) * fb.dx[None]).sum(axis=2)
+    per_dof = (np.stack([np.asarray(f[0]) for f in fb.basis]) * fb.dx[None]).sum(axis=2)
     np.add.at(load, 3 * fb.element_dofs + 2, -pressure_mpa * per_dof)
     return load
 
@@ -71,7 +71,7 @@ def test_cantilever_tip_deflection_is_pl3_over_3ei(spacing_mm: float) -> None:
     end = mesh.facets_satisfying(lambda x: x[0] > length - 1e-9)
     fb = skfem.FacetBasis(mesh, basis.elem, facets=end, intorder=2)
     load = np.zeros(3 * basis.N)
-    per_dof = (np.stack([f[0].value for f in fb.basis]) * fb.dx[None]).sum(axis=2)
+    per_dof = (np.stack([np.asarray(f[0]) for f in fb.basis]) * fb.dx[None]).sum(axis=2)
     np.add.at(load, 3 * fb.element_dofs + 2, -force / (width * thick) * per_dof)
     clamped = basis.get_dofs(lambda x: x[0] < 1e-9).all()
     held = np.concatenate([3 * clamped, 3 * clamped + 1, 3 * clamped + 2])
