@@ -7,10 +7,11 @@ from dataclasses import fields
 import numpy as np
 from scipy import ndimage
 
+from shellgen._raster import foot_parts
+from shellgen._typing import BoolArray
 from shellgen.analysis._grid import (
     drop_spikes,
     fill_gaps,
-    largest_component,
     lowest_surface,
     smooth,
 )
@@ -25,6 +26,9 @@ __all__ = ["analyze"]
 GRID_MM = 1.0
 #: Light smoothing so that scanner noise does not move the medial edge, mm.
 SMOOTH_MM = 1.5
+#: Separate toes (a foam impression's toe pits, parted toes) are joined to the sole over
+#: gaps up to twice this, mm: ridges of foam between the pits, clefts between toes.
+TOE_BRIDGE_MM = 6.0
 
 
 def analyze(scan: Scan, *, spacing_mm: float = GRID_MM) -> Foot:
@@ -58,7 +62,7 @@ def analyze(scan: Scan, *, spacing_mm: float = GRID_MM) -> Foot:
     occupied = counts > 0
     mask = ndimage.binary_closing(occupied, iterations=2)
     mask = ndimage.binary_opening(ndimage.binary_fill_holes(mask))
-    mask = largest_component(mask)
+    mask = _join_toes(foot_parts(mask), spacing_mm)
     if mask.sum() * spacing_mm**2 < 2000.0:
         raise ScanError(
             f"{scan.source.path}: the footprint covers only {mask.sum() * spacing_mm**2:.0f} mm^2;"
@@ -67,5 +71,26 @@ def analyze(scan: Scan, *, spacing_mm: float = GRID_MM) -> Foot:
     z = fill_gaps(drop_spikes(np.where(mask, raw_field.z_mm, np.nan), mask), mask)
     z = smooth(z, SMOOTH_MM, spacing_mm)
     field = HeightField(raw_field.x0_mm, raw_field.y0_mm, spacing_mm, z)
-    m = measure(field, mask)
+    m = measure(field, mask, length_mm=scan.given_length_mm)
     return Foot(scan=scan, plantar=field, **{f.name: getattr(m, f.name) for f in fields(m)})
+
+
+def _join_toes(mask: BoolArray, spacing_mm: float) -> BoolArray:
+    """The footprint with its separate toe parts joined to the sole and to each other.
+
+    A closing of radius ``TOE_BRIDGE_MM`` fills the ridges and clefts between them, but only
+    ahead of the rear of the foremost fifth of the sole's own part (the toe region): the
+    closing must not widen the footprint anywhere else, and it joins no more than the
+    outline of the parts already spans.
+    """
+    n = ndimage.label(mask, structure=np.ones((3, 3)))[1]
+    if n < 2:
+        return mask
+    cols = np.flatnonzero(mask.any(axis=0))
+    front = int(cols[0] + 0.8 * (cols[-1] - cols[0]))
+    r = max(1, round(TOE_BRIDGE_MM / spacing_mm))
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+    closed = ndimage.binary_closing(mask, structure=xx**2 + yy**2 <= r * r, border_value=0)
+    joined = mask.copy()
+    joined[:, front:] = closed[:, front:]
+    return np.asarray(ndimage.binary_fill_holes(joined))

@@ -17,7 +17,6 @@ __all__ = [
     "cell_indices",
     "drop_spikes",
     "fill_gaps",
-    "largest_component",
     "lowest_surface",
     "mask_to_polygons",
     "smooth",
@@ -174,18 +173,6 @@ def smooth(z_mm: FloatArray, sigma_mm: float, spacing_mm: float) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         out = num / den
     return np.where(known, out, np.nan)
-
-
-def largest_component(mask: BoolArray, seed: tuple[int, int] | None = None) -> BoolArray:
-    """The 4-connected component of ``mask`` holding ``seed``, or the largest one."""
-    labels, n = ndimage.label(mask)
-    if n == 0:
-        return np.zeros_like(mask)
-    if seed is not None and labels[seed] > 0:
-        return np.asarray(labels == labels[seed])
-    sizes = np.bincount(labels.ravel())
-    sizes[0] = 0
-    return np.asarray(labels == int(np.argmax(sizes)))
 
 
 def mask_to_polygons(

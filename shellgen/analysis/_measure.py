@@ -11,8 +11,9 @@ import shapely
 from scipy import ndimage
 from shapely.geometry import MultiPolygon, Polygon
 
+from shellgen._raster import largest_component
 from shellgen._typing import BoolArray, FloatArray
-from shellgen.analysis._grid import largest_component, mask_to_polygons
+from shellgen.analysis._grid import mask_to_polygons
 from shellgen.analysis._model import Arch, ArchType, HeightField, Landmarks, Measures
 from shellgen.limits import (
     ARCH_INDEX_HIGH_MAX,
@@ -41,6 +42,9 @@ EDGE_Y_WINDOW_MM = 21.0
 APEX_TOP_FRACTION = 0.15
 #: Contact area (mm^2) that heel and forefoot must each reach for a standing scan.
 STANDING_MIN_CONTACT_MM2 = 400.0
+#: Share of the heel and ball within 3 mm of the ground that a weight-bearing sole has
+#: within 1 mm (:func:`_flattened`).
+FLAT_SOLE_MIN = 0.55
 
 
 def arch_type(index: float) -> ArchType:
@@ -104,7 +108,9 @@ def _largest(polys: MultiPolygon) -> Polygon:
     return max(polys.geoms, key=lambda p: p.area)
 
 
-def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
+def measure(
+    field: HeightField, footprint_mask: BoolArray, *, length_mm: float | None = None
+) -> Measures:
     """Apply shellgen's definitions to a plantar height field.
 
     Parameters
@@ -114,6 +120,10 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
         ``footprint_mask``.
     footprint_mask : (ny, nx) bool
         Grid cells inside the foot's silhouette seen from below.
+    length_mm : float, optional
+        The foot's length when the scan does not show the toes (given, mm): every station
+        that is a fraction of the length is taken of it, and the toe tip lies that far
+        ahead of the heel. None: the footprint's length.
 
     Returns
     -------
@@ -126,8 +136,11 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
     xs, ys = field.xs_mm, field.ys_mm
     z = np.where(footprint_mask, field.z_mm, np.nan)
     footprint = _largest(_polygon(footprint_mask, field))
+    # The outline runs half a cell beyond the centres of the extreme cells, and the foot's
+    # extreme points lie anywhere in those cells: the centres are its unbiased ends.
     x_min, _, x_max, _ = footprint.bounds
-    length = x_max - x_min
+    x_min, x_max = x_min + 0.5 * h, x_max - 0.5 * h
+    length = x_max - x_min if length_mm is None else length_mm
 
     # Chords across the foot at every station: ball and heel widths, MTH landmarks.
     stations = np.arange(np.ceil(x_min), np.floor(x_max) + 1e-9, 0.5)
@@ -144,9 +157,10 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
     w1, w5 = window(*MTH1_WINDOW), window(*MTH5_WINDOW)
     mth1 = _extreme_station(stations[w1], hi[w1], 1.0)
     mth5 = _extreme_station(stations[w5], lo[w5], -1.0)
-    tip_x = x_max
-    tip_lo, tip_hi = _chords(footprint, np.array([tip_x - 0.5]))
-    toe_tip = (float(tip_x), float(0.5 * (tip_lo[0] + tip_hi[0])))
+    # The tip's y is the middle of the chord 3 mm behind the front: the raster's last
+    # column, a cell or two wide, moves with the scan's position.
+    tip_lo, tip_hi = _chords(footprint, np.array([x_max - 3.0]))
+    toe_tip = (float(x_min + length), float(0.5 * (tip_lo[0] + tip_hi[0])))
 
     # Plantar region: where the sole is no steeper than 45 degrees.
     gy, gx = np.gradient(z, h)
@@ -184,6 +198,7 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
     standing = bool(
         heel_contact >= STANDING_MIN_CONTACT_MM2
         and fore_contact.sum() * area >= STANDING_MIN_CONTACT_MM2
+        and _flattened(z, xs, x_min, length)
     )
 
     landmarks = Landmarks(
@@ -214,6 +229,21 @@ def measure(field: HeightField, footprint_mask: BoolArray) -> Measures:
             profile_z_mm=profile_z,
         ),
     )
+
+
+def _flattened(z: FloatArray, xs: FloatArray, x_min: float, length: float) -> bool:
+    """Whether the sole bears weight: of its heel (3-30 % of the length) and ball (55-80 %)
+    cells within 3 mm of the support plane, at least ``FLAT_SOLE_MIN`` lie within 1 mm.
+
+    A loaded sole is flattened into a contact patch; an unloaded one is rounded, and the
+    area under a height grows with the height (a third as much within 1 mm as within 3 mm
+    under a bowl).
+    """
+    rel = (xs - x_min) / length
+    zone = ((rel >= 0.03) & (rel <= 0.30)) | ((rel >= 0.55) & (rel <= 0.80))
+    zz = np.nan_to_num(z[:, zone], nan=np.inf)
+    within3 = int((zz <= 3.0).sum())
+    return within3 > 0 and int((zz <= 1.0).sum()) >= FLAT_SOLE_MIN * within3
 
 
 def _medial_profile(

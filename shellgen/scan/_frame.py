@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from shellgen._raster import foot_parts
 from shellgen._typing import BoolArray, FloatArray, IntArray
 
 __all__ = [
@@ -34,6 +35,9 @@ __all__ = [
 
 #: A cloud whose third principal spread is below this fraction of its first is a sheet.
 SHEET_MAX_THICKNESS = 0.2
+#: A direction whose lowest points reach this share of the cloud's spread along the same
+#: line is as good a ground as any (:func:`_ground_reach`).
+GROUND_REACH_FULL = 0.8
 
 
 def column_bounds(values: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -263,14 +267,57 @@ def best_up_raw(points: FloatArray, extent: float) -> FloatArray:
     coarse = points[:: max(1, len(points) // 4000)]
     dirs = _fibonacci_sphere(600)
     scores = np.array([_support_fraction(coarse, d, cell, extent / 12.0) for d in dirs])
-    candidates = dirs[np.argsort(scores)[::-1][:4]]
+    candidates = dirs[np.argsort(scores * _ground_reach(coarse, dirs))[::-1][:4]]
+    # The generous tolerance tells the sole's side; the tight ones of the refinement favour
+    # flat patches (an ankle cut) over a rounded unloaded sole, so they only refine it.
+    same_side = candidates @ candidates[0] > 0.5
+    return _refine_up(points, candidates[same_side], cell, tau, extent)
+
+
+def _ground_reach(points: FloatArray, dirs: FloatArray) -> FloatArray:
+    """For each direction taken as up, how far its lowest tenth reaches along the ground:
+    the 2nd-98th percentile spread of those points along their longest axis across ``up``,
+    over the whole cloud's spread along the same axis, relative to ``GROUND_REACH_FULL``
+    (1 at most).
+
+    A foot on its sole, standing or not, touches the ground from heel to ball, most of the
+    length of its silhouette; upside down on an ankle cut or its dorsum, or on its heel or
+    toes, the same silhouette touches over a short stretch. An unloaded foot's rounded sole
+    can have a lower support score than a flat ankle cut, not a longer reach. The whole
+    cloud's spread is taken along the same axis so that a leg, rising above the foot, does
+    not change it.
+    """
+    h = points @ dirs.T  # (n, k)
+    lo, hi = np.percentile(h, [0.5, 99.5], axis=0)
+    low = h <= lo + 0.1 * (hi - lo)
+    reach = np.zeros(len(dirs))
+    for k, d in enumerate(dirs):
+        band = points[low[:, k]]
+        if len(band) <= 10:
+            continue
+        plane = basis_from_up(d)[:2]
+        flat = band @ plane.T
+        flat -= flat.mean(axis=0)
+        axis = np.linalg.svd(flat, full_matrices=False)[2][0] @ plane
+        spread = np.ptp(np.percentile(points @ axis, [2, 98]))
+        reach[k] = np.ptp(np.percentile(band @ axis, [2, 98])) / max(float(spread), 1e-12)
+    return np.asarray(np.minimum(reach / GROUND_REACH_FULL, 1.0))
+
+
+def _refine_up(
+    points: FloatArray, candidates: FloatArray, cell: float, tau: float, extent: float
+) -> FloatArray:
+    """The best of ``candidates`` refined on two finer cones of support scores, each weighed
+    by its :func:`_ground_reach`."""
+    sample = points[:: max(1, len(points) // 4000)]
     for half_angle_deg, n, tol in ((10.0, 100, tau), (3.0, 40, extent / 60.0)):
         refined = []
         for d in candidates:
             cone = _cap(d, half_angle_deg, n)
             s = np.array([_support_fraction(points, c, cell, tol) for c in cone])
             k = int(np.argmax(s))
-            refined.append((float(s[k]), k, cone[k]))
+            reach = float(_ground_reach(sample, cone[k : k + 1])[0])
+            refined.append((float(s[k]) * reach, k, cone[k]))
         refined.sort(key=lambda r: (-r[0], r[1]))
         candidates = np.array([r[2] for r in refined[:2]])
     return np.asarray(candidates[0])
@@ -345,7 +392,7 @@ class Footprint:
 
 def footprint(ab: FloatArray, cell: float) -> Footprint:
     """Rasterise 2D points into a silhouette: closed by 2 cells, holes filled, spurs opened
-    away, largest part kept."""
+    away, the largest part kept with the separate toes beside it (:func:`foot_parts`)."""
     lo, hi = column_bounds(ab)
     a0, b0 = lo - 3 * cell
     na, nb = (np.ceil((hi - lo) / cell) + 7).astype(int)
@@ -357,12 +404,7 @@ def footprint(ab: FloatArray, cell: float) -> Footprint:
     mask = ndimage.binary_fill_holes(mask)
     # An opening cuts off spurs one cell wide: stray points that the closing attached.
     mask = ndimage.binary_opening(mask)
-    labels, n = ndimage.label(mask)
-    if n > 1:
-        sizes = np.bincount(labels.ravel())
-        sizes[0] = 0
-        mask = labels == np.argmax(sizes)
-    return Footprint(np.asarray(mask), float(a0), float(b0), cell)
+    return Footprint(foot_parts(mask), float(a0), float(b0), cell)
 
 
 def _widths(cells: FloatArray, length: float, lo: float, a: float, b: float) -> float:

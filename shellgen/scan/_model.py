@@ -102,6 +102,11 @@ class Scan:
         Points removed in each cleaning step.
     source : ScanSource
         Provenance of the file.
+    toes : bool
+        Whether the scan shows the toes; without them the foot's length is the one given.
+    given_length_mm : float or None
+        The foot's length as given (``--length-mm``: the scale of a scan without one, or the
+        length of a foot whose toes the scan does not show), mm; None when it is measured.
     """
 
     points: FloatArray
@@ -117,3 +122,5 @@ class Scan:
     n_floor_removed: int
     n_leg_removed: int
     source: ScanSource
+    toes: bool = True
+    given_length_mm: float | None = None
