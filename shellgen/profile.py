@@ -42,7 +42,12 @@ from pydantic.fields import FieldInfo
 
 from shellgen.errors import ProfileError
 from shellgen.materials import material
-from shellgen.prescription import PRESCRIPTION_LIMITS, Extension, MetPadShape
+from shellgen.prescription import (
+    EXTENSION_MARGIN_MM,
+    PRESCRIPTION_LIMITS,
+    Extension,
+    MetPadShape,
+)
 from shellgen.spec import ShellLength
 
 __all__ = [
@@ -344,6 +349,18 @@ class Profile(BaseModel):
             raise ValueError(
                 f"override.thickness_mm = {thickness}: below the loaded minimum wall of "
                 f"{mat.name}; allowed: at least {mat.min_loaded_wall_mm} mm"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _extension_plate_printable(self) -> Profile:
+        """An extension plate must be thicker than the material's minimum wall (plus margin)."""
+        plate = self.design.extension_thickness_mm
+        thinnest = material(self.design.material).min_wall_mm + EXTENSION_MARGIN_MM
+        if 0.0 < plate < thinnest:
+            raise ValueError(
+                f"design.extension_thickness_mm = {plate}: thinner than {self.design.material} "
+                f"can print as a plate; allowed: 0 for none, or at least {thinnest:g} mm"
             )
         return self
 

@@ -160,3 +160,12 @@ def test_the_readme_orders_example_carries_prescriptions_that_build(tmp_path: Pa
         ["heel_lift"],
         ["mortons"],
     ]
+
+
+def test_an_extension_plate_too_thin_for_the_material_is_refused_in_the_profile() -> None:
+    with pytest.raises(ProfileError) as caught:
+        with_fields(BASE, material="PP", extension_thickness_mm="1.4")
+    assert str(caught.value).endswith(
+        "design.extension_thickness_mm = 1.4: thinner than PP can print as a plate; allowed: "
+        "0 for none, or at least 1.5 mm"
+    )

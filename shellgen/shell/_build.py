@@ -6,6 +6,7 @@ import logging
 
 from shellgen.analysis import Foot
 from shellgen.errors import GeometryError
+from shellgen.prescription import EXTENSION_MARGIN_MM
 from shellgen.shell._assemble import assemble
 from shellgen.shell._model import PlanSpec, Shell
 from shellgen.shell._plan import Plan, plan
@@ -15,11 +16,6 @@ from shellgen.spec import ShellSpec
 __all__ = ["build"]
 
 logger = logging.getLogger(__name__)
-
-#: An extension plate is at least this much thicker than the material's minimum wall: where
-#: the toes curve, the faceted plate measures up to ~0.25 mm thinner along the normal than
-#: built (1.2 mm gave 0.97 mm under the toes of a synthetic impression at a 2.5 mm grid).
-EXTENSION_MARGIN_MM = 0.3
 
 
 def build(foot: Foot, spec: ShellSpec, *, reuse: Plan | None = None) -> Shell:
