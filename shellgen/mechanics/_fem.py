@@ -134,11 +134,11 @@ class Model:
     lame_mpa : (2,) float
         Lamé's lambda and mu, MPa.
     stands_on : Polygon
-        Convex hull of the resting underside seen from above, mm. A load's resultant must
-        fall within its bounds widened by the load's radius, or the shell would be a
-        cantilever. (Within the hull itself is not asked: the arch apex lies at the medial
-        edge of the plantar region, often just outside the hull of heel and forefoot, where
-        the held plate stops the tipping that a loose plate would allow.)
+        Convex hull of the resting underside seen from above, mm. Along its long axis (the
+        foot's), a load's resultant must fall within it widened by the load's radius, or the
+        shell would be a cantilever from one end. Across it is not asked: the medial arch
+        plate rises beside the resting lateral side, and the held plate stops the sideways
+        tipping that a loose plate would allow.
     """
 
     basis: Basis
@@ -253,12 +253,17 @@ def solve(m: Model, case: LoadCase) -> Solution:
     total = sum(p.force_n for p in case.patches)
     at = np.sum([np.multiply(p.centre_mm, p.force_n) for p in case.patches], axis=0) / total
     reach = max(p.radius_mm for p in case.patches)
-    x0, y0, x1, y1 = m.stands_on.bounds
-    if not (x0 - reach <= at[0] <= x1 + reach and y0 - reach <= at[1] <= y1 + reach):
+    corners = np.asarray(m.stands_on.exterior.coords)
+    centre = corners.mean(axis=0)
+    axis = np.linalg.svd(corners - centre, full_matrices=False)[2][0]  # the long axis
+    spans = (corners - centre) @ axis
+    along = float((at - centre) @ axis)
+    if not spans.min() - reach <= along <= spans.max() + reach:
         raise GeometryError(
-            f"the shell stands on the plate only within x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}"
-            f" mm, and the {case.name} load's resultant at ({at[0]:.1f}, {at[1]:.1f}) mm is "
-            f"farther than its {reach:.0f} mm reach from it: it would be a cantilever"
+            f"the shell rests on the plate over {spans.max() - spans.min():.0f} mm along its "
+            f"length, and the {case.name} load's resultant at ({at[0]:.1f}, {at[1]:.1f}) mm is "
+            f"{min(abs(along - spans.min()), abs(along - spans.max())):.0f} mm beyond it: it "
+            "would be a cantilever"
         )
     fb = FacetBasis(m.basis.mesh, m.basis.elem, facets=m.top_facets, intorder=_FACET_ORDER)
     weights = fb.dx  # (facets, points): quadrature weight times facet area
