@@ -400,3 +400,31 @@ def test_the_lateral_forefoot_flange_raises_the_lateral_forefoot_rim_only(foot: 
     assert np.max(medial(flanged)) == pytest.approx(np.max(medial(plain)), abs=0.05)
     toe = (flanged[:, 0] > 250.0, plain[:, 0] > 250.0)  # the front edge stays low
     assert np.max(flanged[toe[0], 2]) == pytest.approx(np.max(plain[toe[1], 2]), abs=0.1)
+
+
+# ---------------------------------------------------------------------------- rebuilds
+
+
+def test_a_prescription_rebuilds_on_the_plan_byte_for_byte_as_a_fresh_build(
+    foot: Foot, plain: Shell
+) -> None:
+    rx = Prescription(skive_depth_mm=3.0, heel_lift_mm=5.0, met_pad_height_mm=4.0)
+    spec = dataclasses.replace(plain.spec, prescription=rx)
+    again = build(foot, spec, reuse=plain.plan)
+    assert again.plan is plain.plan  # heights only: the outline is the same
+    fresh = build(foot, spec)
+    assert np.array_equal(again.vertices, fresh.vertices)
+    assert np.array_equal(again.faces, fresh.faces)
+
+
+@pytest.mark.parametrize(
+    "rx",
+    [
+        {"extension": "first_ray_cutout"},
+        {"shoe_ball_width_mm": 90.0},
+        {"lateral_forefoot_flange_mm": 5.0},
+    ],
+)
+def test_an_outline_change_makes_a_new_plan(foot: Foot, plain: Shell, rx: dict) -> None:
+    spec = dataclasses.replace(plain.spec, prescription=Prescription(**rx))
+    assert build(foot, spec, reuse=plain.plan).plan is not plain.plan
