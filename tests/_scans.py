@@ -4,10 +4,13 @@ both the prepare and the analysis specifications hold the foot to."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 
 from shellgen.analysis import Foot
-from shellgen.scan import RawScan, Scan
-from shellgen.synth import FootModel, SynthScan
+from shellgen.scan import RawScan, Scan, ScanSource
+from shellgen.synth import UPSIDE_DOWN, FoamBlock, FootModel, SynthScan, synth_scan, unloaded
 
 Synthetic = Callable[..., tuple[SynthScan, Scan, Foot]]
 ToRaw = Callable[..., RawScan]
@@ -44,3 +47,56 @@ def lengths_and_landmarks(foot: Foot, *, skip: tuple[str, ...] = ()) -> dict[str
 #: Foot length within 1.5 %, ball width within 4 % of the truth.
 LENGTH_TOL = 0.015
 BALL_WIDTH_TOL = 0.04
+
+
+def raw_points(points: np.ndarray, name: str) -> RawScan:
+    """Points as a loaded scan named ``name``."""
+    return RawScan(points, None, len(points), ScanSource(name, "xyz", "", len(points), 0, 0))
+
+
+def _foam(seed: int, **kw: Any) -> dict[str, Any]:
+    block = FoamBlock(
+        depth_mm=30.0 + 3 * seed % 16, tilt_deg=seed % 5, walls=True, bottom_fraction=0.5
+    )
+    return dict(kind="impression", foam=block, spacing_mm=0.8, noise_mm=0.25, **kw)
+
+
+#: Every kind of scan a clinic sends, as a function of the seed: ``synth_scan`` keywords.
+CLINIC_KINDS: dict[str, Any] = {
+    "foam-block": lambda s: _foam(s, model=unloaded(toe_gap_mm=3.0)),
+    "foam-upside-down-no-scale": lambda s: dict(
+        kind="impression",
+        model=unloaded(),
+        foam=FoamBlock(depth_mm=40.0, tilt_deg=4.0, walls=True),
+        rotation=UPSIDE_DOWN,
+        scale=0.37,
+    ),
+    "unloaded-open-ankle": lambda s: dict(
+        kind="foot", model=unloaded(), ankle_cap=False, plantarflexion_deg=20.0
+    ),
+    "unloaded-curled-separated-toes": lambda s: dict(
+        kind="foot",
+        model=unloaded(toe_gap_mm=3.0, toe_pad_mm=-7.0),
+        ankle_cap=False,
+        plantarflexion_deg=30.0,
+    ),
+    "unloaded-held-by-hand": lambda s: dict(
+        kind="foot", model=unloaded(), extra="hand", ankle_cap=False
+    ),
+    "toes-out-of-view": lambda s: dict(kind="foot", toes_cut_frac=0.83, floor=True),
+    "holes-in-sole": lambda s: dict(kind="plantar", sole_holes=4),
+    "second-foot-in-view": lambda s: dict(kind="foot", extra="second_foot"),
+    "standing-with-floor": lambda s: dict(kind="foot", floor=True),
+    "leg-to-mid-calf": lambda s: dict(kind="foot", leg=True, leg_top_mm=350.0),
+}
+UNITS = ("mm", "cm", "m")
+
+
+def clinic_scan(name: str, seed: int) -> SynthScan:
+    """The clinic kind ``name`` with seed ``seed``: odd seeds left feet, units cycling
+    through ``UNITS`` (millimetres, times 0.37, for a scan with no true scale)."""
+    kw = CLINIC_KINDS[name](seed)
+    kind = kw.pop("kind")
+    units = UNITS[seed % 3] if "scale" not in kw else "mm"
+    side = "left" if seed % 2 else "right"
+    return synth_scan(kind, side=side, units=units, seed=seed, **kw)

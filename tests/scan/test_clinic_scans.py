@@ -13,16 +13,14 @@ whether the foot was standing. A scan without its toes is measured only with
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
-from _scans import BALL_WIDTH_TOL, LENGTH_TOL
+from _scans import BALL_WIDTH_TOL, CLINIC_KINDS, LENGTH_TOL, UNITS, clinic_scan, raw_points
 
 from shellgen.analysis import analyze
 from shellgen.errors import ScanError
-from shellgen.scan import RawScan, ScanSource, prepare
-from shellgen.synth import UPSIDE_DOWN, FoamBlock, SynthScan, synth_scan, unloaded
+from shellgen.scan import prepare
+from shellgen.synth import synth_scan
 
 ARCH_TOL_MM = 1.0
 #: Standing full-foot scans at one point per mm^2: their arch height, taken where the
@@ -33,69 +31,21 @@ ARCH_TOL_STANDING_FOOT_MM = 1.5
 APEX_TOL_MM = 10.0
 
 
-def _raw(points: np.ndarray, name: str) -> RawScan:
-    return RawScan(points, None, len(points), ScanSource(name, "xyz", "", len(points), 0, 0))
-
-
-def _foam(seed: int, **kw: Any) -> dict[str, Any]:
-    block = FoamBlock(
-        depth_mm=30.0 + 3 * seed % 16, tilt_deg=seed % 5, walls=True, bottom_fraction=0.5
-    )
-    return dict(kind="impression", foam=block, spacing_mm=0.8, noise_mm=0.25, **kw)
-
-
-#: Each kind, as a function of the seed: ``synth_scan`` keywords.
-KINDS: dict[str, Any] = {
-    "foam-block": lambda s: _foam(s, model=unloaded(toe_gap_mm=3.0)),
-    "foam-upside-down-no-scale": lambda s: dict(
-        kind="impression",
-        model=unloaded(),
-        foam=FoamBlock(depth_mm=40.0, tilt_deg=4.0, walls=True),
-        rotation=UPSIDE_DOWN,
-        scale=0.37,
-    ),
-    "unloaded-open-ankle": lambda s: dict(
-        kind="foot", model=unloaded(), ankle_cap=False, plantarflexion_deg=20.0
-    ),
-    "unloaded-curled-separated-toes": lambda s: dict(
-        kind="foot",
-        model=unloaded(toe_gap_mm=3.0, toe_pad_mm=-7.0),
-        ankle_cap=False,
-        plantarflexion_deg=30.0,
-    ),
-    "unloaded-held-by-hand": lambda s: dict(
-        kind="foot", model=unloaded(), extra="hand", ankle_cap=False
-    ),
-    "toes-out-of-view": lambda s: dict(kind="foot", toes_cut_frac=0.83, floor=True),
-    "holes-in-sole": lambda s: dict(kind="plantar", sole_holes=4),
-    "second-foot-in-view": lambda s: dict(kind="foot", extra="second_foot"),
-    "standing-with-floor": lambda s: dict(kind="foot", floor=True),
-    "leg-to-mid-calf": lambda s: dict(kind="foot", leg=True, leg_top_mm=350.0),
-}
-UNITS = ("mm", "cm", "m")
 CASES = [
     pytest.param(
         name, seed, id=f"{name}-{'left' if seed % 2 else 'right'}-{UNITS[seed % 3]}-s{seed}"
     )
-    for name in KINDS
+    for name in CLINIC_KINDS
     for seed in range(6)
 ]
 
 
-def _synth(name: str, seed: int) -> SynthScan:
-    kw = KINDS[name](seed)
-    kind = kw.pop("kind")
-    units = UNITS[seed % 3] if "scale" not in kw else "mm"
-    side = "left" if seed % 2 else "right"
-    return synth_scan(kind, side=side, units=units, seed=seed, **kw)
-
-
 @pytest.mark.parametrize(("name", "seed"), CASES)
 def test_every_kind_is_accepted_and_measured_within_tolerance(name: str, seed: int) -> None:
-    synth = _synth(name, seed)
+    synth = clinic_scan(name, seed)
     truth = synth.truth
     given = None if truth.toes and "no-scale" not in name else truth.foot_length_mm
-    scan = prepare(_raw(synth.points, f"{name}.xyz"), length_mm=given)
+    scan = prepare(raw_points(synth.points, f"{name}.xyz"), length_mm=given)
     foot = analyze(scan)
 
     assert scan.side == truth.side
@@ -111,8 +61,8 @@ def test_every_kind_is_accepted_and_measured_within_tolerance(name: str, seed: i
 
 
 def test_a_foam_block_is_an_impression_whose_block_is_removed() -> None:
-    synth = _synth("foam-block", 2)
-    scan = prepare(_raw(synth.points, "foam.xyz"))
+    synth = clinic_scan("foam-block", 2)
+    scan = prepare(raw_points(synth.points, "foam.xyz"))
     # Walls, bottom and top are gone: what is left lies within the foot's outline seen from
     # above (plus the walls' lean) and no deeper than the sole.
     assert scan.kind == "impression"
@@ -122,14 +72,14 @@ def test_a_foam_block_is_an_impression_whose_block_is_removed() -> None:
 
 
 def test_a_scan_without_toes_asks_for_the_length() -> None:
-    synth = _synth("toes-out-of-view", 0)
+    synth = clinic_scan("toes-out-of-view", 0)
     with pytest.raises(ScanError, match=r"shows no toes.*--length-mm"):
-        prepare(_raw(synth.points, "no_toes.xyz"))
+        prepare(raw_points(synth.points, "no_toes.xyz"))
 
 
 def test_a_scan_without_scale_takes_its_length_as_given() -> None:
-    synth = _synth("foam-upside-down-no-scale", 0)
-    scan = prepare(_raw(synth.points, "foam.xyz"), length_mm=265.0)
+    synth = clinic_scan("foam-upside-down-no-scale", 0)
+    scan = prepare(raw_points(synth.points, "foam.xyz"), length_mm=265.0)
     assert scan.units_source == "length"
     assert analyze(scan).foot_length_mm == pytest.approx(265.0, abs=1e-9)
 
@@ -138,4 +88,4 @@ def test_two_whole_feet_are_still_refused() -> None:
     one = synth_scan("foot", seed=1, rotation="none").points
     two = np.vstack([one, one + np.array([0.0, 160.0, 0.0])])
     with pytest.raises(ScanError, match=r"two separate bodies"):
-        prepare(_raw(two, "two_feet.xyz"))
+        prepare(raw_points(two, "two_feet.xyz"))
