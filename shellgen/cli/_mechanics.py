@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--material", "-m", help="Shell material (modulus, fatigue).")
         ] = _DEFAULT_MATERIAL,
         force_n: Annotated[
-            float, typer.Option("--force-n", help="Bench test force, N.", min=0.001)
+            float, typer.Option("--force-n", help="Bench test force, N (above 0).")
         ] = 200.0,
         apex: Annotated[
             str | None,
@@ -56,6 +56,8 @@ def register(app: typer.Typer) -> None:
         from shellgen.materials import material as find_material
         from shellgen.mechanics import SPACING_MM, arch_apex_mm, respond, solid_of_mesh
 
+        if not force_n > 0:
+            raise ScanError(f"--force-n {force_n:g} is not a force: give newtons above 0, e.g. 200")
         chosen = find_material(material)
         given = _parse_apex(apex)
         tri = read_mesh(mesh)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import LineString, Point, Polygon
 
 from shellgen.analysis._model import Point2
 from shellgen.errors import GeometryError
@@ -153,8 +153,14 @@ def respond(
     Raises
     ------
     GeometryError
-        If the shell does not stand on z = 0 or a load misses it.
+        If the apex is off the shell, or the shell would be a cantilever.
     """
+    if not solid.outline.contains(Point(apex_mm)):
+        x0, y0, x1, y1 = solid.outline.bounds
+        raise GeometryError(
+            f"the arch apex ({apex_mm[0]:.1f}, {apex_mm[1]:.1f}) mm is off the shell, which "
+            f"spans x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f} mm: give a point on it"
+        )
     solid = settle(solid, apex_mm, SEAT_MM)
     nodes, tets = tetrahedra(solid, layers)
     n = len(solid.points)

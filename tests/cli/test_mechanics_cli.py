@@ -44,10 +44,21 @@ def test_bench_on_a_file_finds_the_arch_and_matches_the_shell_it_was_exported_fr
     assert data["stiffness_n_per_mm"] == pytest.approx(150.0 / data["deflection_mm"])
 
 
-def test_a_bad_apex_is_one_line_and_exit_2(stl: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["mechanics", str(stl), "--apex", "110;30"]) == 2
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--apex", "110;30", "--apex '110;30' is not X,Y"),
+        ("--apex", "500,500", "arch apex (500.0, 500.0) mm is off the shell"),
+        ("--force-n", "-3", "--force-n -3 is not a force"),
+        ("--material", "Steel", "unknown material 'Steel'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    stl: Path, option: str, value: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["mechanics", str(stl), option, value]) == 2
     err = capsys.readouterr().err
-    assert "--apex" in err and len(err.strip().splitlines()) == 1
+    assert says in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_mesh_that_is_not_a_shell_is_refused(
