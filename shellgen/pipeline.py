@@ -77,6 +77,8 @@ def analysis_json(foot: Foot) -> dict[str, object]:
         "kind": scan.kind,
         "kind_detected": scan.kind_detected,
         "standing": foot.standing,
+        "toes": scan.toes,
+        "foot_length_source": "measured" if scan.given_length_mm is None else "given",
         "foot_length_mm": round(foot.foot_length_mm, 2),
         "ball_width_mm": round(foot.ball_width_mm, 2),
         "heel_width_mm": round(foot.heel_width_mm, 2),

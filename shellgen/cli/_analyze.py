@@ -52,7 +52,12 @@ def register(app: typer.Typer) -> None:
             ("units", f"{foot.scan.units} ({foot.scan.units_source})"),
             ("kind", f"{foot.scan.kind} ({'detected' if foot.scan.kind_detected else 'given'})"),
             ("standing", "yes" if foot.standing else "no"),
-            ("foot length", f"{foot.foot_length_mm:.1f} mm"),
+            ("toes in view", "yes" if foot.scan.toes else "no"),
+            (
+                "foot length",
+                f"{foot.foot_length_mm:.1f} mm "
+                f"({'measured' if foot.scan.given_length_mm is None else 'given'})",
+            ),
             ("ball width", f"{foot.ball_width_mm:.1f} mm"),
             ("heel width", f"{foot.heel_width_mm:.1f} mm"),
             ("arch length", f"{foot.arch_length_mm:.1f} mm"),

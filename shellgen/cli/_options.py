@@ -19,7 +19,10 @@ KindOpt = Annotated[
 ]
 LengthOpt = Annotated[
     float | None,
-    typer.Option("--length-mm", help="Known foot length, mm, for scans with no true scale."),
+    typer.Option(
+        "--length-mm",
+        help="Known foot length, mm: for scans with no true scale or without the toes.",
+    ),
 ]
 ProfileOpt = Annotated[
     str, typer.Option("--profile", "-p", help="Profile .toml, or a shipped name.")
