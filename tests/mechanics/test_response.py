@@ -83,6 +83,16 @@ def test_patient_load_is_mccormicks_midfoot_share_and_scales_with_activity(
     assert response.safety_factor == pytest.approx(15.0 / response.peak_stress_mpa)
 
 
+def test_clearance_is_the_arch_plates_height_less_how_far_it_came_down(
+    solid: Solid, response: Response
+) -> None:
+    radius = (2330.0 / np.pi) ** 0.5  # the medial midfoot's 23.3 cm^2
+    under = np.hypot(*(solid.points - np.asarray(response.apex_mm)).T) <= radius
+    highest = solid.bottom_mm[under].max()
+    assert highest > 5.0  # the arch plate stands clear of the plate unloaded
+    assert highest - 3.0 * response.activity_deflection_mm < response.clearance_mm < highest
+
+
 def test_a_second_layer_through_the_thickness_changes_the_bench_deflection_under_3_percent(
     shell: Shell, solid: Solid, response: Response
 ) -> None:
