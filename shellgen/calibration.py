@@ -409,13 +409,17 @@ def calibrate(foot: Foot, profile: Profile, *, order_id: str | None = None) -> S
             f"override.flex_thickness_ratio of at least {mat.min_wall_mm / thickness:.3f}"
         )
     count = relief_slot_count(mat, mobility, design.shell_length)
+    under_pad = ""
+    if count and design.met_pad_height_mm > 0:  # a hinge cut through the pad: none
+        count, under_pad = 0, "; a met pad lies over the flex zone -> 0"
     settle(
         "slot_count",
         _Entry(
             count,
             "calibrated",
             f"relief_slots (ours): {mat.name} E = {mat.modulus_gpa:g} GPa (>= 1 GPa needed), "
-            f"{mobility} forefoot, {design.shell_length} shell -> {count}",
+            f"{mobility} forefoot, {design.shell_length} shell -> "
+            f"{relief_slot_count(mat, mobility, design.shell_length)}{under_pad}",
         ),
     )
     settle(

@@ -169,3 +169,13 @@ def test_an_extension_plate_too_thin_for_the_material_is_refused_in_the_profile(
         "design.extension_thickness_mm = 1.4: thinner than PP can print as a plate; allowed: "
         "0 for none, or at least 1.5 mm"
     )
+
+
+def test_a_met_pad_leaves_no_relief_slots_under_it() -> None:
+    runner = load_profile(profile_path("runner"))
+    assert calibrate(synthetic_foot(), runner).slot_count == 4
+    spec = calibrate(synthetic_foot(), with_fields(runner, met_pad_height_mm="4"))
+    assert spec.slot_count == 0
+    assert spec.provenance["slot_count"].rule.endswith(
+        "-> 4; a met pad lies over the flex zone -> 0"
+    )
