@@ -607,6 +607,34 @@ class MechanicsFit:
     target_deflection_mm: float
     provenance: str
 
+    def as_json(self) -> dict[str, dict[str, object]]:
+        """The mechanics rows of ``calibrate --json``: ``{name: {value, unit, source, rule}}``."""
+        r = self.response
+        rows = {
+            "target_deflection_mm": (self.target_deflection_mm, "mm", "McCormick 2013 PP shell"),
+            "deflection_mm": (r.deflection_mm, "mm", f"walking, {r.load_n:.0f} N midfoot"),
+            "activity_deflection_mm": (
+                r.activity_deflection_mm,
+                "mm",
+                f"activity, {r.activity_load_n:.0f} N midfoot",
+            ),
+            "bench_stiffness_n_per_mm": (
+                r.bench_stiffness_n_per_mm,
+                "N/mm",
+                f"bench test, {r.bench_force_n:g} N within 20 mm of the arch apex",
+            ),
+            "peak_stress_mpa": (r.peak_stress_mpa, "MPa", "von Mises at the activity load"),
+            "safety_factor": (
+                r.safety_factor,
+                "1",
+                f"fatigue limit {self.spec.material.fatigue_limit_mpa:g} MPa over peak stress",
+            ),
+        }
+        return {
+            name: {"value": round(value, 4), "unit": unit, "source": "mechanics", "rule": rule}
+            for name, (value, unit, rule) in rows.items()
+        }
+
 
 def deflection_target_mm(
     bodyweight_kg: float, arch_type: ArchType, arch_flexibility: ArchFlexibility
@@ -726,4 +754,11 @@ def thickness_by_mechanics(
         f"FE: target {target:.2f} mm at {r.load_n:.0f} N, {r.deflection_mm:.2f} mm with "
         f"{trial.thickness_mm:.2f} mm {mat.name}{reason}{fatigue}"
     )
-    return MechanicsFit(trial, r, target, provenance)
+    rules = dict(trial.provenance)
+    rules["thickness_mm"] = Provenance("mm", "calibrated", provenance)
+    if trial.flex_thickness_ratio != spec.flex_thickness_ratio:
+        rules["flex_thickness_ratio"] = Provenance(
+            "1", "calibrated", f"raised to keep the {mat.min_wall_mm:g} mm minimum wall"
+        )
+    solved = dataclasses.replace(trial, provenance=MappingProxyType(rules))
+    return MechanicsFit(solved, r, target, provenance)

@@ -34,6 +34,14 @@ def register(app: typer.Typer) -> None:
         side: SideOpt = "auto",
         kind: KindOpt = "auto",
         length_mm: LengthOpt = None,
+        mechanics: Annotated[
+            bool,
+            typer.Option(
+                "--mechanics",
+                help="Solve the thickness for the target arch deflection by finite elements "
+                "(tens of seconds) and add the shell's deflections, stiffness and stress.",
+            ),
+        ] = False,
     ) -> None:
         """Calibrate a shell for a scanned foot with a profile."""
         # imported here: the scan stages load heavy libraries that `profile` commands skip
@@ -43,6 +51,11 @@ def register(app: typer.Typer) -> None:
         foot = analyze_file(scan, units=units, side=side, kind=kind, length_mm=length_mm)
         spec = calibrate_foot(foot, chosen, order_id=order)
         table = spec.as_json()
+        if mechanics:
+            from shellgen.calibration import thickness_by_mechanics
+
+            fit = thickness_by_mechanics(foot, spec, chosen)
+            table = {**fit.spec.as_json(), **fit.as_json()}
         if as_json:
             typer.echo(json.dumps(table, indent=2))
             return

@@ -70,3 +70,32 @@ def test_a_mesh_that_is_not_a_shell_is_refused(
     err = capsys.readouterr().err
     assert "not a shell" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_calibrate_with_mechanics_solves_the_thickness_and_adds_the_response(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+    import types
+
+    pipeline = types.ModuleType("shellgen.pipeline")
+    pipeline.analyze_file = lambda path, **options: synthetic_foot()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "shellgen.pipeline", pipeline)
+    monkeypatch.setattr("shellgen.mechanics.SPACING_MM", 6.0)  # cheap mesh for the test
+    assert main(["calibrate", "foot.stl", "-p", "standard", "--json", "--mechanics"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    keys = (
+        "target_deflection_mm",
+        "deflection_mm",
+        "activity_deflection_mm",
+        "bench_stiffness_n_per_mm",
+        "peak_stress_mpa",
+        "safety_factor",
+    )
+    for key in keys:
+        assert table[key]["source"] == "mechanics"
+        assert table[key]["value"] > 0
+    assert table["thickness_mm"]["rule"].startswith("FE: target")
+    assert table["safety_factor"]["value"] >= 2.0
+    stiffness = table["bench_stiffness_n_per_mm"]["value"]
+    assert 10.0 < stiffness < 10_000.0
