@@ -56,7 +56,11 @@ def raw_points(points: np.ndarray, name: str) -> RawScan:
 
 def _foam(seed: int, **kw: Any) -> dict[str, Any]:
     block = FoamBlock(
-        depth_mm=30.0 + 3 * seed % 16, tilt_deg=seed % 5, walls=True, bottom_fraction=0.5
+        depth_mm=30.0 + 3 * seed % 16,
+        tilt_deg=seed % 5,
+        margin_mm=15.0 + 5.0 * (seed % 6),
+        walls=True,
+        bottom_fraction=0.5,
     )
     return dict(kind="impression", foam=block, spacing_mm=0.8, noise_mm=0.25, **kw)
 

@@ -61,8 +61,9 @@ SCREEN_MAX_CELLS = 1 << 24
 #: A foam block's cavity: the parts of the scan lying under holes in the block's top plane
 #: (at least this share of their cells), on one side of it.
 CAVITY_MIN_IN_HOLES = 0.8
-#: How many of the largest planes are tried as a foam block's top.
-BLOCK_PLANES = 3
+#: How many of the largest planes are tried as a foam block's top: a block's six faces
+#: (with a narrow margin of foam around the foot, its long walls outweigh its top).
+BLOCK_PLANES = 6
 #: A block's faces each hold at least this share of the scan's (thinned) points: with its
 #: side walls and bottom in view, its top (the opening cut out of it) may hold under 15 %.
 BLOCK_PLANE_MIN = 0.05
@@ -479,7 +480,7 @@ def _find_surround(points: FloatArray, extent: float, name: str) -> _Surround | 
             f"{name}: the scan is a flat surface with nothing on it; scan the foot itself"
         )
     # A foam block's top, or one of its side walls, which can hold as many points as a
-    # top whose middle is the opening: the block is sought on the three largest planes.
+    # top whose middle is the opening: the block is sought on its largest planes.
     rest, plane = ds, (n, off, inl)
     for _ in range(BLOCK_PLANES):
         found = _cavity(points, plane[0], plane[1], extent)
