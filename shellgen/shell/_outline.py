@@ -89,8 +89,9 @@ def outer_outline(foot: Foot, spec: PlanSpec, zones: RimZones) -> Polygon:
     its outward normals by the rim band; notches narrower than ``OUTLINE_CLOSING_MM`` (where
     the band steps with the plantar edge) are bridged; the result is kept within the
     footprint (the foot's silhouette) plus ``FOOTPRINT_MARGIN_MM``, trimmed to
-    ``spec.shell_length`` and smoothed by a closing and an opening of radius
-    ``max(rim_radius_mm, OUTLINE_SMOOTHING_MM)``.
+    ``spec.shell_length``, smoothed by a closing and an opening of radius
+    ``max(rim_radius_mm, OUTLINE_SMOOTHING_MM)`` and kept within the footprint's margin
+    again.
     """
     plantar = largest_polygon(foot.plantar_region, "plantar region")
     closed = plantar.buffer(PLANTAR_CLOSING_MM).buffer(-PLANTAR_CLOSING_MM)
@@ -108,7 +109,12 @@ def outer_outline(foot: Foot, spec: PlanSpec, zones: RimZones) -> Polygon:
     if trim is not None:
         region = largest_polygon(region.intersection(trim), "trimmed shell outline")
     r = max(spec.rim_radius_mm, OUTLINE_SMOOTHING_MM)
-    return largest_polygon(_shrink(region.buffer(r), 2.0 * r).buffer(r), "smoothed shell outline")
+    smoothed = _shrink(region.buffer(r), 2.0 * r).buffer(r)
+    # The closing fills notches of the footprint itself too (a sparse scan's ragged edge):
+    # kept within the footprint's margin, the shell passes ``inside_outline`` by
+    # construction.
+    smoothed = smoothed.intersection(foot.footprint.buffer(FOOTPRINT_MARGIN_MM))
+    return largest_polygon(smoothed, "smoothed shell outline")
 
 
 def _shrink(region: BaseGeometry, distance_mm: float) -> BaseGeometry:
