@@ -62,11 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         print("shellgen: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # click's usage errors carry their own exit code
+    except Exception as exc:
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        # Usage errors carry their own exit code. typer 0.29 raises those of the click it
+        # bundles, which are TyperExceptions and not click.ClickExceptions.
+        if isinstance(exc, (click.ClickException, typer.TyperException)):
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            print(f"shellgen: {exc.format_message()}{hint}", file=sys.stderr)
             return int(exc.exit_code)
         raise
     return code if isinstance(code, int) else 0

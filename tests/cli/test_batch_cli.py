@@ -91,6 +91,9 @@ def test_plate_puts_the_batch_s_valid_shells_on_a_plate(
         (["plate", "{tmp}/empty", "-o", "{tmp}/p.3mf"], "no validated shell"),
         (["plate", "{tmp}/empty", "--bed", "big"], "WIDTHxDEPTH"),
         (["plate", "{tmp}/empty", "-o", "{tmp}/p.stl"], "written as .3mf"),
+        (["batch", "{scans}", "--workers", "0"], "'--workers'"),
+        (["plate", "{tmp}/empty", "--gap-mm", "-1"], "'--gap-mm'"),
+        (["batch", "{scans}", "--no-such-option"], "--no-such-option"),
     ],
 )
 def test_unusable_input_exits_2_with_one_line(
