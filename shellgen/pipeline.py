@@ -18,9 +18,17 @@ from shellgen.profile import Profile
 from shellgen.render import render_preview
 from shellgen.scan import load, prepare
 from shellgen.shell import build
+from shellgen.shell._shoe import ShoeTrim
 from shellgen.validation import Report, validate
 
-__all__ = ["BuildResult", "analysis_json", "analyze_file", "build_file", "build_foot"]
+__all__ = [
+    "BuildResult",
+    "analysis_json",
+    "analyze_file",
+    "build_file",
+    "build_foot",
+    "shoe_fit_json",
+]
 
 
 def _one_blas_thread() -> threadpool_limits:
@@ -91,6 +99,25 @@ def analysis_json(foot: Foot) -> dict[str, object]:
         },
         "landmarks": foot.landmarks.as_dict(),
         "to_scanner": [[round(v, 9) for v in row] for row in scan.to_scanner.tolist()],
+    }
+
+
+def shoe_fit_json(trim: ShoeTrim | None) -> dict[str, object] | None:
+    """The report's ``shoe_fit`` entry: what the shoe trimmed off the outline, or None
+    when no shoe was given.
+
+    ``trimmed_area_mm2`` is the area cut off the outline seen from above (0 when the
+    outline fitted), ``deepest_trim_mm`` the farthest the cut reaches into it, ``x_range_mm``
+    where along the foot (foot frame, mm) the cuts lie (None when nothing was cut).
+    """
+    if trim is None:
+        return None
+    trimmed = trim.area_mm2 > 0.0
+    return {
+        "trimmed_area_mm2": round(trim.area_mm2, 1),
+        "deepest_trim_mm": round(trim.depth_mm, 2),
+        "x_range_mm": [round(v, 1) for v in trim.x_range_mm] if trimmed else None,
+        "summary": trim.describe(),
     }
 
 
@@ -225,6 +252,7 @@ def build_foot(
         "validation": report.as_json(),
         "inputs": {"scan_sha256": scan_sha256, "profile_sha256": profile_sha256},
         "version": __version__,
+        "shoe_fit": shoe_fit_json(shell.plan.shoe_trim if shell.plan else None),
         "outputs": {k: str(v) for k, v in sorted(outputs.items())},
         "timings_s": clock.timings,
     }

@@ -3,10 +3,10 @@
 A page shows, top to bottom: the order, the shell and whether it passed validation; the
 prescription (profile and patient factors); the plantar map with outlines and landmarks and
 every ordered modification (post, skive, lift, spur pocket, met pad, extension) drawn where
-it lies, beside the medial arch profile, with the modifications listed below them; the
-shell's preview (3D view and thickness map); and three tables: every number of the shell
-with its source and rule, the foot's measures, and the validation checks with their
-measured values and limits.
+it lies, beside the medial arch profile, with the modifications listed below them and what
+the shoe fit trimmed off the outline (the report's ``shoe_fit``); the shell's preview (3D
+view and thickness map); and three tables: every number of the shell with its source and
+rule, the foot's measures, and the validation checks with their measured values and limits.
 
 The pictures come from :func:`shellgen.plot.analysis_figure` (drawn for the page's size)
 and from the preview PNG the build wrote; the numbers from the build's JSON report, so a
@@ -167,9 +167,10 @@ def design_page(page: SheetPage) -> Figure:
     )
     listed = "  ·  ".join(f"{i}  {m.caption}" for i, m in enumerate(marks, start=1))
     fig.text(_LEFT, 0.5965, f"Modifications: {listed or 'none'}", fontsize=7.5, color=_MARK_COLOUR)
+    fig.text(_LEFT, 0.5855, _shoe_fit(report), fontsize=7.5, color=_MARK_COLOUR)
     _picture(
         fig,
-        (_LEFT, 0.345, _RIGHT - _LEFT, 0.235),
+        (_LEFT, 0.345, _RIGHT - _LEFT, 0.221),
         _squeeze_white(np.asarray(mpimg.imread(page.preview_png), dtype=np.float64)),
         "Shell preview  ·  thickness map (seen from above)",
     )
@@ -259,6 +260,21 @@ def _marks(foot: Foot, spec: Mapping[str, object]) -> list[Mark]:
     post = spec.get("post_angle_deg")
     post_deg = post.get("value", 0.0) if isinstance(post, Mapping) else 0.0
     return prescription_marks(foot, Prescription(**values), float(post_deg))  # type: ignore[arg-type]
+
+
+def _shoe_fit(report: Mapping[str, object]) -> str:
+    """What the shoe trimmed off the outline, from the report's ``shoe_fit`` entry."""
+    fit = report.get("shoe_fit")
+    if not isinstance(fit, Mapping):
+        return "Shoe fit: no shoe given"
+    area = fit.get("trimmed_area_mm2")
+    if not isinstance(area, (int, float)) or area <= 0.0:
+        return "Shoe fit: fits the shoe, nothing trimmed"
+    lo, hi = fit.get("x_range_mm") or (float("nan"), float("nan"))
+    return (
+        f"Shoe fit: trimmed {area:.0f} mm², up to {fit.get('deepest_trim_mm', 0.0):.1f} mm deep, "
+        f"at x {lo:.0f}–{hi:.0f} mm"
+    )
 
 
 def _draw_marks(ax: Axes, marks: Sequence[Mark], mirror: float) -> None:

@@ -185,3 +185,34 @@ def test_the_ordered_modifications_are_listed_under_the_plantar_map(
         check=True,
     ).stdout
     assert "Modifications: none" in plain
+
+
+@needs_poppler
+def test_what_the_shoe_trimmed_is_shown_under_the_modifications(
+    page: SheetPage, tmp_path: Path
+) -> None:
+    profile = with_fields(page.profile, shoe_heel_width_mm="58", shoe_ball_width_mm="90")
+    built = build_foot(
+        page.foot, tmp_path, "A7-L", profile=profile, profile_sha256="f" * 64, order_id="A7"
+    )
+    fit = built.summary["shoe_fit"]
+    assert fit["trimmed_area_mm2"] > 100.0
+    shod = SheetPage("A7", "A7-L", page.foot, built.summary, built.outputs["png"], profile)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(write_design_sheet(tmp_path / "shoe.pdf", [shod])), "-"],
+        capture_output=True,
+        encoding="utf-8",
+        check=True,
+    ).stdout
+    lo, hi = fit["x_range_mm"]
+    assert (
+        f"Shoe fit: trimmed {fit['trimmed_area_mm2']:.0f} mm², up to "
+        f"{fit['deepest_trim_mm']:.1f} mm deep, at x {lo:.0f}–{hi:.0f} mm"
+    ) in re.sub(r"\s+", " ", text)
+    plain = subprocess.run(
+        ["pdftotext", "-layout", str(write_design_sheet(tmp_path / "p.pdf", [page])), "-"],
+        capture_output=True,
+        encoding="utf-8",
+        check=True,
+    ).stdout
+    assert "Shoe fit: no shoe given" in plain
