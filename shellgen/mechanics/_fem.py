@@ -8,7 +8,8 @@ scikit-fem gives the mesh, the scalar P2 basis (gradients, quadrature weights, f
 and its degree-of-freedom numbering; displacement component ``i`` of scalar dof ``s`` is
 global dof ``3 s + i``. The stiffness is assembled here with one ``einsum`` over all
 elements rather than with ``skfem.asm`` of the vector form, which loops in Python over the
-900 pairs of local basis functions: measured 0.33 s for 3.3 k dofs against ... s here.
+900 pairs of local basis functions (measured 0.33 s for 3.3 k dofs; see
+:func:`stiffness_matrix` for how the blocks are summed).
 
 Supports: the plate is the plane z = 0, rigid and frictionless. Every underside node on
 it (within :data:`SEAT_MM`, a rounding tolerance) is held vertically and free to slide. The
@@ -32,12 +33,13 @@ load (a posted heel seat built floating above z = 0) would be a cantilever: it i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.linalg import splu
 from shapely.geometry import Polygon
 from skfem import Basis, ElementTetP2, FacetBasis, MeshTet
 
@@ -53,6 +55,7 @@ __all__ = [
     "factorise",
     "model",
     "peak_stress_mpa",
+    "scaled",
     "solve",
     "stiffness_matrix",
     "von_mises_mpa",
@@ -66,18 +69,36 @@ SEAT_MM = 0.05
 _FACET_ORDER = 6
 
 
-def factorise(stiffness: sp.csc_matrix) -> object:
-    """Factorise the (symmetric positive definite) stiffness matrix for repeated solves.
+def factorise(stiffness: sp.csc_matrix) -> Callable[[FloatArray], FloatArray]:
+    """Factorise the symmetric positive definite stiffness for repeated solves.
 
-    SuperLU with the ``MMD_AT_PLUS_A`` ordering (minimum degree on A^T + A, the ordering for a
-    symmetric pattern), reused for every load case. Measured on the synthetic foot's sulcus
-    shell at 3 mm (61 k dofs, 2 cores shared): 4.3 s and 30 M nonzeros in L + U, against
-    18.6 s and 64 M with the default ``COLAMD``. Also tried: SuperLU's symmetric mode
-    (within the noise), pyamg smoothed aggregation with the rigid-body modes as CG
-    preconditioner (4.6 s setup, 28 s for 87 iterations: thin elements defeat it), and MKL
-    Pardiso through pypardiso (1.9 s as SPD, 2.2x faster but a 200 MB dependency).
+    The one place the solver is chosen. With the supports applied the stiffness is
+    symmetric positive definite, so a sparse Cholesky (CHOLMOD, supernodal, through
+    scikit-sparse; its own choice of ordering between AMD and METIS) does half of LU's work
+    and serves every load case. Measured on the synthetic foot's sulcus shell at 3 mm
+    (61 k dofs, 2 cores shared, load average about 3), factorisation alone: CHOLMOD
+    supernodal 1.0 to 1.5 s with OpenBLAS (5.1 s with Debian's reference BLAS, hence
+    ``libopenblas0-pthread`` in the Makefile), simplicial 4.1 s; SuperLU with the
+    ``MMD_AT_PLUS_A`` ordering 2 to 4.3 s (18.6 s with the default ``COLAMD``). Also tried
+    before: pyamg smoothed aggregation with the rigid-body modes as CG preconditioner
+    (4.6 s setup, 28 s for 87 iterations: thin elements defeat it) and MKL Pardiso through
+    pypardiso (1.9 s, a 200 MB dependency). Displacements agree with SuperLU's to 1e-11.
+
+    Raises
+    ------
+    GeometryError
+        If the stiffness is not positive definite: a part of the solid is not held.
     """
-    return splu(stiffness, permc_spec="MMD_AT_PLUS_A")
+    from sksparse.cholmod import CholmodNotPositiveDefiniteError, cholesky
+
+    try:
+        factor = cholesky(stiffness, mode="supernodal")
+    except CholmodNotPositiveDefiniteError as err:
+        raise GeometryError(
+            "the shell's stiffness is singular: a part of it does not rest on z = 0 through "
+            "the rest; give one connected shell standing on its underside"
+        ) from err
+    return cast(Callable[[FloatArray], FloatArray], factor)
 
 
 def lame_mpa(modulus_mpa: float, poisson_ratio: float) -> tuple[float, float]:
@@ -97,22 +118,33 @@ def stiffness_matrix(basis: Basis, lam: float, mu: float) -> sp.csr_matrix:
 
     ``K[(a, i), (b, j)] = integral of lam da_i db_j + mu (da_j db_i + delta_ij grad a . grad b)``
     for local scalar functions ``a, b`` and components ``i, j``.
+
+    Assembled by 3 x 3 blocks, one per pair of scalar dofs: the block pattern is found once
+    with ``np.unique`` over the 100 pairs of each element, the blocks summed into it with
+    ``np.bincount`` and handed to scipy as block sparse rows. Handing scipy the 900 scalar
+    entries of every element as coordinates instead spent 1.06 s of 1.6 s (61 k dofs) in
+    sorting and summing duplicates; by blocks the whole assembly takes about 0.5 s.
     """
     g = _gradients(basis)
     w = basis.dx  # (elements, points)
     gw = g * w[:, :, None, None]
-    ke = lam * np.einsum("eqai,eqbj->eaibj", gw, g, optimize=True)
-    ke += mu * np.einsum("eqaj,eqbi->eaibj", gw, g, optimize=True)
+    ke = lam * np.einsum("eqai,eqbj->eabij", gw, g, optimize=True)
+    ke += mu * np.einsum("eqaj,eqbi->eabij", gw, g, optimize=True)
     lap = np.einsum("eqak,eqbk->eab", gw, g, optimize=True)
     for i in range(3):
-        ke[:, :, i, :, i] += mu * lap
-    nloc = g.shape[2]
-    dofs = 3 * basis.element_dofs.T[:, :, None] + np.arange(3)  # (elements, a, i)
-    dofs = dofs.reshape(len(g), 3 * nloc)
-    rows = np.repeat(dofs, 3 * nloc, axis=1).ravel()
-    cols = np.tile(dofs, (1, 3 * nloc)).ravel()
+        ke[:, :, :, i, i] += mu * lap
+    dofs = basis.element_dofs.T.astype(np.int64)  # (elements, local dofs)
+    keys = (dofs[:, :, None] * basis.N + dofs[:, None, :]).ravel()
+    pattern, at = np.unique(keys, return_inverse=True)
+    blocks = ke.reshape(len(keys), 9)
+    data = np.stack(
+        [np.bincount(at, weights=blocks[:, k], minlength=len(pattern)) for k in range(9)],
+        axis=1,
+    )
+    rows = pattern // basis.N
+    indptr = np.searchsorted(rows, np.arange(basis.N + 1))
     n = 3 * basis.N
-    return sp.csr_matrix((ke.reshape(-1), (rows, cols)), shape=(n, n))
+    return sp.bsr_matrix((data.reshape(-1, 3, 3), pattern % basis.N, indptr), shape=(n, n)).tocsr()
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,8 +159,8 @@ class Model:
         Global stiffness, N/mm.
     free : (k,) int
         Degrees of freedom not held by the supports.
-    factor : object
-        The factorised stiffness on ``free`` (:func:`factorise`).
+    factor : callable
+        Solves with the factorised stiffness on ``free`` (:func:`factorise`).
     top_facets : (j,) int
         Boundary facets on the top surface.
     lame_mpa : (2,) float
@@ -144,7 +176,7 @@ class Model:
     basis: Basis
     stiffness: sp.csr_matrix
     free: IntArray
-    factor: object
+    factor: Callable[[FloatArray], FloatArray]
     top_facets: IntArray
     lame_mpa: tuple[float, float]
     stands_on: Polygon
@@ -285,13 +317,20 @@ def solve(m: Model, case: LoadCase) -> Solution:
         areas.append(area)
 
     u = np.zeros(3 * m.basis.N)
-    u[m.free] = m.factor.solve(load[m.free])  # type: ignore[attr-defined]
+    u[m.free] = m.factor(load[m.free])
     uz = np.asarray(fb.interpolate(u[2::3]))
     results = tuple(
         PatchResult(area, float(-(uz * ind * weights).sum() / area))
         for ind, area in zip(inds, areas, strict=True)
     )
     return Solution(u, results)
+
+
+def scaled(sol: Solution, factor: float) -> Solution:
+    """The solution under every load of its case times ``factor``: the model is linear, so
+    an activity's load (the walking load scaled) needs no second solve."""
+    patches = tuple(PatchResult(p.area_mm2, p.mean_deflection_mm * factor) for p in sol.patches)
+    return Solution(sol.u * factor, patches)
 
 
 def von_mises_mpa(m: Model, u: FloatArray) -> FloatArray:

@@ -11,7 +11,7 @@ from shapely.geometry import LineString, Point, Polygon
 from shellgen.analysis._model import Point2
 from shellgen.errors import GeometryError
 from shellgen.materials import Material
-from shellgen.mechanics._fem import SEAT_MM, model, peak_stress_mpa, solve
+from shellgen.mechanics._fem import SEAT_MM, model, peak_stress_mpa, scaled, solve
 from shellgen.mechanics._loads import (
     BENCH_FORCE_N,
     MEDIAL_MIDFOOT_AREA_MM2,
@@ -188,12 +188,7 @@ def respond(
         lateral = lateral_midfoot_mm(solid.outline, apex_mm, radius)
         walking_case = patient_load(apex_mm, lateral, patient.bodyweight_kg)
         walking = solve(m, walking_case)
-        activity = walking
-        if patient.load_vs_walking != 1.0:
-            activity_case = patient_load(
-                apex_mm, lateral, patient.bodyweight_kg, patient.load_vs_walking
-            )
-            activity = solve(m, activity_case)
+        activity = scaled(walking, patient.load_vs_walking)
         stress = peak_stress_mpa(m, activity.u)
         under = np.hypot(*(solid.points - np.asarray(apex_mm)).T) <= radius
         bottom_uz = activity.u[3 * m.basis.nodal_dofs[0, :n] + 2]
