@@ -34,10 +34,13 @@ from shellgen.studio._view import (
     arch_chart_svg,
     camera,
     key_numbers,
+    mark_captions,
+    mark_outlines,
     plantar_mesh,
     report_rows,
     report_summary,
     scan_cloud,
+    session_marks,
     shell_arrays,
 )
 from shellgen.studio._workspace import Workspace
@@ -115,6 +118,9 @@ class Studio:
         s.shell_shown = False
         s.plantar_mesh = None
         s.scan_mesh = None
+        s.mark_lines = None
+        s.marks = []
+        s.show_marks = True
         s.thickness_range = [0.0, 1.0]
         s.show_foot = True
         s.show_scan = False
@@ -177,6 +183,9 @@ class Studio:
         t = session.shell.thickness_mm
         s.thickness_range = [round(float(t.min()), 2), round(float(t.max()), 2)]
         s.numbers = key_numbers(session)
+        marks = session_marks(session)
+        s.mark_lines = mark_outlines(session.shell, marks)
+        s.marks = mark_captions(marks)
         s.arch_svg = arch_chart_svg(session.foot, session.spec)
         for c in CONTROLS:
             if c.section == "override" and value_of(self.profile, c) is None:

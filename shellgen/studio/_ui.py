@@ -1,9 +1,10 @@
 """The studio's page: a Vuetify layout around a vtk.js view, bound to a :class:`Studio`.
 
 Left, the controls made from the profile schema (patient, design, overrides); in the middle,
-the shell over the foot's plantar surface, coloured by thickness; right, the key numbers,
-the arch profile and the validation checks. The toolbar opens scans and profiles from the
-workspace, saves the profile and exports the shell.
+the shell over the foot's plantar surface, coloured by thickness, with each ordered
+modification outlined on its top surface; right, the key numbers, the modifications (numbered
+in their outlines' colours), the arch profile and the validation checks. The toolbar opens
+scans and profiles from the workspace, saves the profile and exports the shell.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ _CSS: Final = """
 .studio-numbers td.value { text-align: right; font-variant-numeric: tabular-nums;
   font-weight: 500; }
 .studio-numbers td.unit { color: #757575; font-size: 12px; }
+.studio-mark { display: inline-block; min-width: 18px; height: 18px; border-radius: 9px;
+  color: white; font-size: 11px; font-weight: 700; text-align: center; line-height: 18px; }
 .studio-empty { position: absolute; inset: 0; display: flex; align-items: center;
   justify-content: center; color: #757575; pointer-events: none; }
 """
@@ -385,6 +388,14 @@ def _view() -> None:
             property=("{ color: [0.42, 0.33, 0.30], pointSize: 2, opacity: 0.5 }",),
         ):
             vtkw.VtkMesh("scan_mesh", state=("scan_mesh",))
+        with vtkw.VtkGeometryRepresentation(
+            id="mark-lines",
+            v_if="mark_lines && shell_shown",
+            actor=("{ visibility: show_marks }",),
+            mapper=("{ scalarVisibility: true, colorMode: 2 }",),
+            property=("{ lineWidth: 3, lighting: false }",),
+        ):
+            vtkw.VtkMesh("mark_lines", state=("mark_lines",))
 
 
 def _overlays(studio: Studio) -> None:
@@ -405,7 +416,17 @@ def _overlays(studio: Studio) -> None:
                 color="brown",
                 density="compact",
                 hide_details=True,
+                classes="mr-3",
                 id="toggle-scan",
+            )
+            v3.VSwitch(
+                v_model=("show_marks",),
+                label="modifications",
+                color="pink-darken-1",
+                density="compact",
+                hide_details=True,
+                disabled=("!marks.length",),
+                id="toggle-marks",
             )
         v3.VBtn(
             icon="mdi-crop-free",
@@ -466,6 +487,21 @@ def _side_content() -> None:
                 __properties=[("data_label", "data-label")],
             )
             html.Td("{{ n.unit }}", classes="unit")
+    html.Div("Modifications", classes="text-overline mt-3")
+    html.Div(
+        "none ordered",
+        v_if="!marks.length",
+        classes="text-body-2 text-medium-emphasis",
+        id="marks-none",
+    )
+    with html.Div(id="marks"):
+        with html.Div(v_for="m in marks", key="m.number", classes="text-body-2 d-flex mb-1"):
+            html.Span(
+                "{{ m.number }}",
+                classes="studio-mark mr-2",
+                style=("{ background: m.colour }",),
+            )
+            html.Span("{{ m.caption }}")
     html.Div("Arch profile", classes="text-overline mt-3")
     html.Div(v_html=("arch_svg",), id="arch-chart")
     with html.Div(classes="d-flex text-caption text-medium-emphasis", v_if="arch_svg"):

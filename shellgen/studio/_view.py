@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Callable
 from typing import Final
 
+import matplotlib.tri as mtri
 import numpy as np
+import shapely
 from numpy.typing import ArrayLike, NDArray
+from scipy.spatial import cKDTree
+from shapely.geometry import Polygon
 
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot
 from shellgen.export import mirror_to_side
 from shellgen.scan import Side
+from shellgen.shell import Mark, Shell, prescription_marks
 from shellgen.spec import ShellSpec
 from shellgen.studio._session import Session
 from shellgen.validation import Report
@@ -32,16 +38,37 @@ __all__ = [
     "camera",
     "encode_array",
     "key_numbers",
+    "mark_captions",
+    "mark_outlines",
     "mesh_state",
     "plantar_mesh",
     "report_rows",
     "report_summary",
     "scan_cloud",
+    "session_marks",
     "shell_arrays",
 ]
 
 #: Spacing of the plantar surface drawn under the shell, mm.
 PLANTAR_STEP_MM: Final = 2.0
+#: The modifications' outlines are drawn this far above the shell's top surface, mm (so that
+#: the surface does not hide them), with a point every this many mm along them.
+MARK_LIFT_MM: Final = 0.4
+MARK_STEP_MM: Final = 1.0
+#: Colours of the modifications' outlines, in order (away from the thickness map's viridis).
+MARK_COLOURS: Final = (
+    "#d81b60",
+    "#ff6d00",
+    "#e040fb",
+    "#ff1744",
+    "#00e5ff",
+    "#ffab00",
+    "#8d6e63",
+    "#f48fb1",
+)
+#: Faces whose normal's z exceeds this are the shell's top surface (the walls are steeper).
+_TOP_NORMAL_Z: Final = 0.3
+_TOP_NEIGHBOURS: Final = 3
 #: Most scan points drawn (every k-th point beyond this).
 SCAN_MAX_POINTS: Final = 40_000
 #: The camera looks at the shell from the medial side, behind and above, from this far
@@ -52,7 +79,12 @@ _CAMERA_DISTANCE: Final = 2.2
 _CHART_SIZE: Final = (300, 140)
 _CHART_MARGIN: Final = (30, 10, 14, 22)
 
-_JS_TYPES: Final = {"float32": "Float32Array", "uint16": "Uint16Array", "uint32": "Uint32Array"}
+_JS_TYPES: Final = {
+    "uint8": "Uint8Array",
+    "float32": "Float32Array",
+    "uint16": "Uint16Array",
+    "uint32": "Uint32Array",
+}
 
 
 def encode_array(values: ArrayLike, dtype: str) -> dict[str, object]:
@@ -62,7 +94,7 @@ def encode_array(values: ArrayLike, dtype: str) -> dict[str, object]:
     ----------
     values : array_like
         Any shape; flattened in C order.
-    dtype : {"float32", "uint16", "uint32"}
+    dtype : {"uint8", "float32", "uint16", "uint32"}
         The typed array the browser makes of it.
     """
     flat = np.ascontiguousarray(np.asarray(values).ravel(), dtype=dtype)
@@ -157,6 +189,115 @@ def plantar_mesh(foot: Foot, step_mm: float = PLANTAR_STEP_MM) -> dict[str, obje
     remap[used] = np.arange(len(used))
     vertices, faces = mirror_to_side(points[used], remap[tris], foot.scan.side)
     return mesh_state(vertices, polys=faces)
+
+
+def session_marks(session: Session) -> list[Mark]:
+    """The ordered modifications of the session's spec, placed on its foot (right-foot frame)."""
+    spec = session.spec
+    return prescription_marks(session.foot, spec.prescription, spec.post_angle_deg)
+
+
+def mark_outlines(shell: Shell, marks: list[Mark]) -> dict[str, object] | None:
+    """Each modification's outline lying on the shell's top surface, as vtk.js lines.
+
+    The regions (:func:`shellgen.shell.prescription_marks`, the ones the design sheet draws)
+    are cut to the shell's outline, sampled every ``MARK_STEP_MM`` and lifted onto the top
+    surface plus ``MARK_LIFT_MM``, on the patient's side; so a met pad's ring climbs over
+    the pad it surrounds. Mark ``i`` (1-based) is drawn in ``MARK_COLOURS[(i - 1) % n]``,
+    the colour :func:`mark_captions` lists it with. None when nothing is ordered.
+
+    Returns
+    -------
+    dict or None
+        A ``VtkMesh`` state with ``points`` and ``lines`` (one polyline per ring) and a
+        ``colour`` field (RGB bytes per point, drawn as they are).
+    """
+    rings: list[tuple[int, FloatArray]] = []
+    for number, mark in enumerate(marks, start=1):
+        on_shell = mark.region.intersection(shell.outline)
+        for part in getattr(on_shell, "geoms", [on_shell]):
+            if isinstance(part, Polygon) and not part.is_empty:
+                ring = shapely.segmentize(part.exterior, MARK_STEP_MM)
+                rings.append((number, np.asarray(ring.coords)[:, :2]))
+    if not rings:
+        return None
+    top = _top_surface(shell)
+    points, numbers, cells = [], [], []
+    start = 0
+    for number, xy in rings:
+        z = top(xy)
+        points.append(np.column_stack([xy, z + MARK_LIFT_MM]))
+        numbers.append(np.full(len(xy), number - 1))
+        cells.append(np.concatenate([[len(xy)], np.arange(start, start + len(xy))]))
+        start += len(xy)
+    xyz = _on_side(np.concatenate(points), shell.side)
+    return {
+        "mesh": {
+            "points": encode_array(xyz, "float32"),
+            "lines": encode_array(np.concatenate(cells), "uint32"),
+        },
+        "field": {
+            "name": "colour",
+            "values": encode_array(_rgb(np.concatenate(numbers)), "uint8"),
+            "numberOfComponents": 3,
+            "type": _JS_TYPES["uint8"],
+            "location": "PointData",
+            "dataRange": [0.0, 255.0],
+        },
+    }
+
+
+def mark_captions(marks: list[Mark]) -> list[dict[str, object]]:
+    """What the studio lists beside the view: ``[{"number", "caption", "colour"}, ...]``,
+    each in the colour its outline is drawn in."""
+    return [
+        {"number": i, "caption": m.caption, "colour": MARK_COLOURS[(i - 1) % len(MARK_COLOURS)]}
+        for i, m in enumerate(marks, start=1)
+    ]
+
+
+def _rgb(indices: NDArray[np.integer]) -> NDArray[np.uint8]:
+    """RGB bytes of ``MARK_COLOURS`` (cycled) for 0-based mark indices, (n, 3)."""
+    table = np.array(
+        [[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in MARK_COLOURS], dtype=np.uint8
+    )
+    return table[np.asarray(indices) % len(table)]
+
+
+def _top_surface(shell: Shell) -> Callable[[FloatArray], FloatArray]:
+    """z of the shell's top surface at (x, y), right-foot frame, mm.
+
+    Interpolated linearly on the upward-facing triangles themselves (a height field seen
+    from above, so matplotlib's triangle finder locates each point; scipy's Delaunay
+    interpolation over the same vertices took a third of a second). Where no such triangle
+    lies under a point (the rim's rounding and steep cup walls), the highest of the
+    ``_TOP_NEIGHBOURS`` nearest top vertices is used, which keeps the line above the rim.
+    """
+    v, f = shell.vertices, shell.faces
+    normal = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    length = np.linalg.norm(normal, axis=1)
+    up = normal[:, 2] > _TOP_NORMAL_Z * np.where(length > 0, length, np.inf)
+    used = np.unique(f[up])
+    index = np.full(len(v), -1)
+    index[used] = np.arange(len(used))
+    top = v[used]
+    tree = cKDTree(top[:, :2])
+    try:
+        triangles = mtri.Triangulation(top[:, 0], top[:, 1], index[f[up]])
+        linear: mtri.LinearTriInterpolator | None = mtri.LinearTriInterpolator(triangles, top[:, 2])
+    except (RuntimeError, ValueError):  # overlapping triangles seen from above: nearest only
+        linear = None
+
+    def z_at(xy: FloatArray) -> FloatArray:
+        _, nearest = tree.query(xy, k=_TOP_NEIGHBOURS)
+        z = np.asarray(top[nearest, 2].max(axis=1), dtype=np.float64)
+        if linear is not None:
+            on = linear(xy[:, 0], xy[:, 1])
+            found = ~np.ma.getmaskarray(on)
+            z[found] = np.ma.getdata(on)[found]
+        return z
+
+    return z_at
 
 
 def scan_cloud(foot: Foot, max_points: int = SCAN_MAX_POINTS) -> dict[str, object]:

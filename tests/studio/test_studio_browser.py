@@ -7,6 +7,7 @@ real plantar scan, a broken scan, the standard profile and a broken one; Playwri
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -17,7 +18,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from shellgen.cli import main
@@ -237,3 +240,32 @@ def test_saving_writes_a_profile_that_profile_check_accepts(
     assert profile.name == "designer_test"
     if profile.override.thickness_mm is not None:
         assert profile.override.thickness_mm == pytest.approx(thickness, abs=0.005)
+
+
+#: The first modification's outline colour (``_view.MARK_COLOURS[0]``), RGB.
+MARK_RGB = np.array([0xD8, 0x1B, 0x60])
+
+
+def _mark_pixels(png: bytes) -> int:
+    """Pixels of the view drawn in the first modification's colour (anti-aliasing aside)."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int64)
+    return int((np.abs(rgb - MARK_RGB).max(axis=2) < 40).sum())
+
+
+def test_an_ordered_met_pad_is_outlined_on_the_shell_and_listed(page: Page) -> None:
+    canvas = page.locator("canvas").first
+    assert page.locator("#marks-none").inner_text() == "none ordered"
+    assert _mark_pixels(_still_picture(page, canvas)) == 0
+    volume = _number(page, "Volume")
+    control = page.locator("#control-design-met_pad_height_mm")
+    control.scroll_into_view_if_needed()
+    field = control.locator("input").last
+    field.fill("5")
+    field.press("Enter")
+    assert _until_number_changes(page, "Volume", volume) > volume
+    page.locator("#marks", has_text="met pad 5 mm").wait_for()
+    assert page.locator("#marks .studio-mark").inner_text() == "1"
+    outlined = _mark_pixels(_still_picture(page, canvas))
+    assert outlined > 200  # a ring of 3 px lines around the pad
+    page.locator("#toggle-marks").click()
+    assert _mark_pixels(_still_picture(page, canvas)) < outlined / 20

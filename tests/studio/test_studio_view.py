@@ -8,20 +8,27 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import shapely
 from feet import synthetic_foot
 from numpy.typing import NDArray
 
-from shellgen.profile import load_profile, profile_path
+from shellgen.profile import load_profile, profile_path, with_fields
+from shellgen.shell import Shell
 from shellgen.studio import Session, apply, check, start
 from shellgen.studio._view import (
+    MARK_COLOURS,
+    MARK_LIFT_MM,
     arch_chart_svg,
     camera,
     encode_array,
     key_numbers,
+    mark_captions,
+    mark_outlines,
     plantar_mesh,
     report_rows,
     report_summary,
     scan_cloud,
+    session_marks,
     shell_arrays,
 )
 from shellgen.validation import Check, Report
@@ -143,3 +150,80 @@ def test_the_arch_chart_is_well_formed_svg_of_numbers_only(session: Session) -> 
     texts = [t.text or "" for t in root.iter() if t.tag.endswith("text")]
     assert f"{session.spec.arch_height_mm:.1f} mm" in texts
     assert "standard" not in svg and "{order}" not in svg  # nothing typed by a person
+
+
+@pytest.fixture(scope="module", params=["right", "left"])
+def ordered(request: pytest.FixtureRequest) -> Session:
+    """A shell with a varus post, a medial skive and a met pad."""
+    profile = with_fields(
+        load_profile(profile_path("standard")),
+        rearfoot_post_deg="4",
+        skive_depth_mm="3",
+        met_pad_height_mm="5",
+    )
+    return start(synthetic_foot(side=request.param), profile, "scans/s.xyz")
+
+
+def top_z(shell: Shell, xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Highest z of the shell's triangles straight above or below each (x, y), mm."""
+    a, b, c = (shell.vertices[shell.faces[:, i]] for i in range(3))
+    z = np.full(len(xy), -np.inf)
+    for start_i in range(0, len(xy), 64):
+        p = xy[start_i : start_i + 64, None, :]
+        v0, v1, v2 = (
+            b[None, :, :2] - a[None, :, :2],
+            c[None, :, :2] - a[None, :, :2],
+            p - a[None, :, :2],
+        )
+        den = v0[..., 0] * v1[..., 1] - v1[..., 0] * v0[..., 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = (v2[..., 0] * v1[..., 1] - v1[..., 0] * v2[..., 1]) / den
+            w = (v0[..., 0] * v2[..., 1] - v2[..., 0] * v0[..., 1]) / den
+            heights = (1 - u - w) * a[None, :, 2] + u * b[None, :, 2] + w * c[None, :, 2]
+            inside = (u >= -1e-9) & (w >= -1e-9) & (u + w <= 1 + 1e-9) & (den != 0)
+        z[start_i : start_i + 64] = np.where(inside, heights, -np.inf).max(axis=1)
+    return z
+
+
+def test_each_modification_is_outlined_on_the_shells_top_surface_where_it_lies(
+    ordered: Session,
+) -> None:
+    marks = session_marks(ordered)
+    assert [m.name for m in marks] == ["rearfoot_post", "skive", "met_pad"]
+    assert mark_captions(marks) == [
+        {"number": 1, "caption": "4° varus rearfoot post", "colour": MARK_COLOURS[0]},
+        {"number": 2, "caption": "medial skive 3 mm at 20°", "colour": MARK_COLOURS[1]},
+        {"number": 3, "caption": "met pad 5 mm", "colour": MARK_COLOURS[2]},
+    ]
+    lines = mark_outlines(ordered.shell, marks)
+    assert lines is not None
+    mirror = -1.0 if ordered.shell.side == "left" else 1.0
+    points = decode(lines["mesh"]["points"]).reshape(-1, 3) * [1.0, mirror, 1.0]
+    colours = decode(lines["field"]["values"]).reshape(-1, 3)
+    cells = decode(lines["mesh"]["lines"]).tolist()
+    rings, at = [], 0
+    while at < len(cells):
+        rings.append(cells[at + 1 : at + 1 + cells[at]])
+        at += 1 + cells[at]
+    assert sum(len(r) for r in rings) == len(points)
+    for mark, colour in zip(marks, MARK_COLOURS[: len(marks)], strict=True):
+        rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        mine = [r for r in rings if (colours[r] == rgb).all()]
+        assert mine, mark.name
+        xy = points[np.concatenate(mine), :2]
+        where = mark.region.intersection(ordered.shell.outline).buffer(0.01)
+        assert shapely.contains_xy(where, xy[:, 0], xy[:, 1]).all(), mark.name
+    # on the top surface, away from the rim (whose rounding is a wall seen from above)
+    inner = ordered.shell.outline.buffer(-2.0 * ordered.spec.rim_radius_mm)
+    away = shapely.contains_xy(inner, points[:, 0], points[:, 1])
+    assert away.mean() > 0.5
+    lift = points[away, 2] - top_z(ordered.shell, points[away, :2])
+    assert lift.min() > 0.0  # never under the surface
+    assert np.median(lift) == pytest.approx(MARK_LIFT_MM, abs=0.02)
+    assert np.quantile(lift, 0.95) < MARK_LIFT_MM + 1.0
+
+
+def test_a_shell_with_no_modification_has_no_outlines(session: Session) -> None:
+    marks = session_marks(session)
+    assert marks == [] and mark_outlines(session.shell, marks) is None
+    assert mark_captions(marks) == []
