@@ -15,15 +15,23 @@ Two things are done beside lib3mf's generated Python binding, each for a measure
   carry one fixed date).
 
 Metadata whose names the 3MF core does not define are written in shellgen's namespace
-(``urn:shellgen:3mf:metadata``); lib3mf chooses the XML prefix (``customXMLNS0``), which a
-3MF reader resolves to that namespace, as the specification requires.
+(``urn:shellgen:3mf:metadata``) with the XML prefix ``shellgen`` (``shellgen:label``,
+``shellgen:scan_sha256``, ...). lib3mf (2.5) names every custom namespace ``customXMLNS<n>``
+itself and has no call to choose the prefix (3MFConsortium/lib3mf#196, open since 2020); a
+reader that follows XML resolves either prefix to the namespace, but some slicers look for the
+prefix literally. So the written package's model part is rewritten with the prefix renamed
+(:func:`_rename_prefix`): only the namespace declaration and the metadata names change, every
+other zip entry and attribute is copied as it is, and the result is as deterministic as
+lib3mf's.
 """
 
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import re
 import uuid
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +47,7 @@ __all__ = [
     "CORE_METADATA",
     "MM_PER_UNIT",
     "SHELLGEN_NAMESPACE",
+    "SHELLGEN_PREFIX",
     "Model3MF",
     "Object3MF",
     "read_3mf",
@@ -61,6 +70,8 @@ CORE_METADATA: Final = frozenset(
 )
 #: The namespace of shellgen's own metadata (``scan_sha256``, ``side``, ...).
 SHELLGEN_NAMESPACE: Final = "urn:shellgen:3mf:metadata"
+#: The XML prefix it is written with.
+SHELLGEN_PREFIX: Final = "shellgen"
 
 #: Seeds the content-derived UUIDs (a fixed, random namespace for :func:`uuid.uuid5`).
 _UUID_NAMESPACE: Final = uuid.UUID("6f1c2a0e-53b1-4c8e-9a55-0d4c3b6e2f41")
@@ -160,6 +171,42 @@ def write_3mf_model(
         item.SetUUID(str(uuid.uuid5(_UUID_NAMESPACE, f"{seed}/item/{index}")))
     model.SetBuildUUID(str(uuid.uuid5(_UUID_NAMESPACE, f"{seed}/build")))
     model.QueryWriter("3mf").WriteToFile(str(path))
+    _rename_prefix(path, SHELLGEN_NAMESPACE, SHELLGEN_PREFIX)
+
+
+def _rename_prefix(path: Path, namespace: str, prefix: str) -> None:
+    """Give ``namespace`` the XML prefix ``prefix`` in the package's model parts, in place.
+
+    lib3mf declares it as ``xmlns:customXMLNS<n>="<namespace>"`` on the ``<model>`` element
+    and uses the prefix only in ``<metadata name="customXMLNS<n>:...">``; both are renamed.
+    The zip entries keep their order, date, compression and attributes.
+
+    Raises
+    ------
+    ValueError
+        If ``prefix`` is already declared in a model part for another namespace.
+    """
+    with zipfile.ZipFile(path) as package:
+        entries = [(info, package.read(info)) for info in package.infolist()]
+    renamed = False
+    for i, (info, data) in enumerate(entries):
+        if not info.filename.endswith(".model"):
+            continue
+        declared = re.search(rb'xmlns:([\w.-]+)="' + re.escape(namespace.encode()) + rb'"', data)
+        if declared is None or declared.group(1) == prefix.encode():
+            continue
+        if re.search(rb"xmlns:" + re.escape(prefix.encode()) + rb"=", data):
+            raise ValueError(f"{info.filename}: the XML prefix {prefix!r} is already declared")
+        old = re.escape(declared.group(1))
+        data = re.sub(rb"xmlns:" + old + rb'="', b"xmlns:" + prefix.encode() + b'="', data)
+        data = re.sub(rb'(<metadata name=")' + old + rb":", rb"\1" + prefix.encode() + b":", data)
+        entries[i] = (info, data)
+        renamed = True
+    if not renamed:
+        return
+    with zipfile.ZipFile(path, "w") as package:
+        for info, data in entries:
+            package.writestr(info, data, compress_type=info.compress_type)
 
 
 def read_3mf(source: Path | bytes, *, strict: bool = True) -> Model3MF:

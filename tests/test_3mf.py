@@ -7,19 +7,23 @@ named, metadata round-tripped in shellgen's namespace, a left shell still a left
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import manifold3d
 import numpy as np
 import pytest
+from _shapes import rounded_slab
 from feet import shell_spec, synthetic_foot
 
 from shellgen._lib3mf import SHELLGEN_NAMESPACE, Object3MF, read_3mf
-from shellgen.export import export_shell, mirror_to_side
+from shellgen.export import export_shell, mirror_to_side, write_3mf
 from shellgen.materials import material
 from shellgen.plate import Part, plate_shells
 from shellgen.scan import Side
 from shellgen.shell import Shell, build
+from shellgen.slicer import find_slicer, slice_check
 from shellgen.validation import validate
 
 PA12 = material("PA12-MJF")
@@ -118,3 +122,51 @@ def test_a_plate_holds_one_named_closed_object_per_shell_and_reads_strictly(
         assert obj.vertices[:, :2].min() >= 2.5 - 1e-4  # half the gap from the bed's edge
     assert model.metadata["Title"] == "plate 1 of 1"
     assert model.metadata[f"{SHELLGEN_NAMESPACE}:shells"] == "A-L, A-R"
+
+
+def model_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as package:
+        return package.read("3D/3dmodel.model").decode("utf-8")
+
+
+def test_shellgen_metadata_is_written_with_the_shellgen_prefix_declared_on_the_model(
+    shells: dict[Side, Shell], tmp_path: Path
+) -> None:
+    shell = shells["right"]
+    meta = {"scan_sha256": "5a" * 32, "Title": "P7-R", "label": "P7 & <x>"}
+    written = export_shell(shell, validate(shell, material=PA12), tmp_path, "P7", metadata=meta)
+    xml = model_xml(written["3mf"])
+
+    assert f'xmlns:shellgen="{SHELLGEN_NAMESPACE}"' in xml
+    assert "customXMLNS" not in xml
+    names = [
+        e.get("name")
+        for e in ET.fromstring(xml).iter(
+            "{http://schemas.microsoft.com/3dmanufacturing/core/2015/02}metadata"
+        )
+    ]
+    assert names == ["Title", "shellgen:label", "shellgen:scan_sha256", "shellgen:side"]
+    assert '<metadata name="shellgen:label" type="string">P7 &amp; &lt;x&gt;</metadata>' in xml
+    model = read_3mf(written["3mf"], strict=True)
+    assert model.warnings == []
+    assert model.metadata[f"{SHELLGEN_NAMESPACE}:label"] == "P7 & <x>"
+    assert_closed_and_oriented(model.objects[0])
+    again = export_shell(
+        shell, validate(shell, material=PA12), tmp_path / "again", "P7", metadata=meta
+    )
+    assert again["3mf"].read_bytes() == written["3mf"].read_bytes()
+
+
+@pytest.mark.skipif(find_slicer() is None, reason="prusa-slicer is not installed")
+def test_a_3mf_with_shellgen_metadata_slices_in_prusaslicer(tmp_path: Path) -> None:
+    vertices, faces = rounded_slab(200.0, 80.0, 5.0, spacing_mm=4.0)
+    meta = {"label": "S1-R", "scan_sha256": "5a" * 32, "Title": "slab"}
+    path = write_3mf(tmp_path / "slab.3mf", vertices, faces, name="slab", metadata=meta)
+    assert '<metadata name="shellgen:label"' in model_xml(path)
+
+    result = slice_check(path)
+
+    assert result.warnings == ()
+    assert result.ok
+    assert result.gcode_path is not None
+    assert result.gcode_path.read_text().count("\nG1 ") > 1000
