@@ -179,12 +179,9 @@ def _rename_prefix(path: Path, namespace: str, prefix: str) -> None:
 
     lib3mf declares it as ``xmlns:customXMLNS<n>="<namespace>"`` on the ``<model>`` element
     and uses the prefix only in ``<metadata name="customXMLNS<n>:...">``; both are renamed.
-    The zip entries keep their order, date, compression and attributes.
-
-    Raises
-    ------
-    ValueError
-        If ``prefix`` is already declared in a model part for another namespace.
+    The zip entries keep their order, date, compression and attributes. lib3mf's own
+    prefixes (``m``, ``p``, ``b``, ...) never clash with ``prefix``: it declares only the
+    extensions' fixed ones and ``customXMLNS<n>``.
     """
     with zipfile.ZipFile(path) as package:
         entries = [(info, package.read(info)) for info in package.infolist()]
@@ -193,10 +190,8 @@ def _rename_prefix(path: Path, namespace: str, prefix: str) -> None:
         if not info.filename.endswith(".model"):
             continue
         declared = re.search(rb'xmlns:([\w.-]+)="' + re.escape(namespace.encode()) + rb'"', data)
-        if declared is None or declared.group(1) == prefix.encode():
+        if declared is None:
             continue
-        if re.search(rb"xmlns:" + re.escape(prefix.encode()) + rb"=", data):
-            raise ValueError(f"{info.filename}: the XML prefix {prefix!r} is already declared")
         old = re.escape(declared.group(1))
         data = re.sub(rb"xmlns:" + old + rb'="', b"xmlns:" + prefix.encode() + b'="', data)
         data = re.sub(rb'(<metadata name=")' + old + rb":", rb"\1" + prefix.encode() + b":", data)
