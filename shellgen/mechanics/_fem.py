@@ -28,7 +28,8 @@ pivot on their edges nearest the arch and lift at the ends, the resting set shra
 after round toward a few points (40 rounds, each a factorisation, without settling), and
 the deflection then hangs on point supports (on the synthetic test shell 1.4 mm and rising,
 against 0.55 mm held). A shell whose underside touches the plate only on one side of the
-load (a posted heel seat built floating above z = 0) would be a cantilever: it is refused.
+load (a heel seat floating above z = 0 that :func:`~shellgen.mechanics._solid.settle` did
+not bring down) would be a cantilever: it is refused.
 """
 
 from __future__ import annotations

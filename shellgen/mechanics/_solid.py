@@ -239,16 +239,17 @@ def arch_apex_mm(solid: Solid) -> tuple[float, float]:
 def settle(solid: Solid, load_mm: tuple[float, float], seat_mm: float) -> Solid:
     """Stand the solid on the plate as a rigid body would if it rests on one side of the load.
 
-    A shell does not always touch z = 0 on both sides of the arch: a posted heel seat is
-    built tilted, and where the heel cup lifts the underside at the rim its lowest point can
-    float a few tenths of a millimetre above the plate (0.3 mm on the synthetic test foot with
-    a 4 degree post). Pressed at the arch, such a shell tips about its forefoot until it
-    rests on the facet of its underside's convex hull below the load's x at the middle of
-    the resting underside's width. That facet's plane is subtracted from both height fields
-    (a shear, which for these angles, about 0.1 degree, differs from the rotation by a part
-    in a million). A shell whose underside within ``seat_mm`` of the plate already spans the
-    load's x is unchanged (tipping sideways is what the held plate stops: see
-    :mod:`shellgen.mechanics._fem`).
+    A solid does not always touch z = 0 on both sides of the arch: a posted heel seat is
+    built tilted and rests on the plate at the few vertices of its low edge
+    (:meth:`shellgen.shell._surfaces.Surfaces.post_drop_for`), which the plan remesh need not
+    sample (its nearest points on the synthetic test foot with a 4 degree post stand 0.14 mm
+    up); a mesh from elsewhere may float. Pressed at the arch, such a shell tips about its
+    forefoot until it rests on the facet of its underside's convex hull below the load's x
+    at the middle of the resting underside's width. That facet's plane is subtracted from
+    both height fields (a shear, which for these angles, about 0.1 degree, differs from the
+    rotation by a part in a million). A shell whose underside within ``seat_mm`` of the
+    plate already spans the load's x is unchanged (tipping sideways is what the held plate
+    stops: see :mod:`shellgen.mechanics._fem`).
 
     Raises
     ------

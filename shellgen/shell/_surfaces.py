@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+import shapely
 
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot
@@ -97,7 +98,11 @@ class Surfaces:
     flex : (start_x_mm, taper_mm, ratio)
         The forefoot flex zone.
     post_tan, post_ref_y, post_end_x
-        Rearfoot post: tan(angle), the y where the posted plane is 0, the x where it ends.
+        Rearfoot post: tan(angle), the y of the seat's low edge (medial for a varus post),
+        the x where it ends.
+    post_drop_mm : float
+        How far the posted plane is lowered below its line through ``post_ref_y`` so that
+        its lowest point on the built underside lies on z = 0 (:meth:`post_drop_for`).
     post_facet : (tan, width_mm)
         Rearfoot post motion: tan of the (unsigned) angle of the facet along the post's low
         edge, and the facet's width across (0 without motion).
@@ -126,6 +131,7 @@ class Surfaces:
     label_depth_mm: float
     mods: Modifications
     post_facet: tuple[float, float] = (0.0, 0.0)
+    post_drop_mm: float = 0.0
     heel_lift_mm: float = 0.0
 
     @classmethod
@@ -158,7 +164,28 @@ class Surfaces:
                 else (0.0, 0.0)
             ),
         )
+        if surf.post_tan != 0.0:
+            surf = replace(surf, post_drop_mm=surf.post_drop_for(layout))
         return replace(surf, heel_lift_mm=surf.heel_lift_for(layout.seat_points, layout.seat_rim))
+
+    def post_drop_for(self, layout: Plan) -> float:
+        """How far to lower the posted plane so that the built heel seat rests on z = 0, mm.
+
+        The plane through the seat's extreme low-edge point (``post_ref_y``) touches the seat
+        only there, where the cup fade (``CUP_FADE_MM``) begins and no vertex lies: the
+        nearest are a few millimetres in, so the underside's lowest point under the heel
+        stood ``tan(angle)`` times that above the plate (0.15 mm on the seat, 0.3 mm behind
+        x = 60 mm, with a 4 degree post on the synthetic test foot) and the shell rested on
+        its forefoot alone. Lowered by the
+        floor's least height over the vertices on the seat, it rests on them.
+        """
+        points = layout.mesh.points
+        on_seat = shapely.contains_xy(layout.seat, points[:, 0], points[:, 1])
+        if not on_seat.any():
+            return 0.0
+        rim = layout.vertex_rim.frame(self.edge_support).subset(on_seat)
+        seat = points[on_seat]
+        return float(self.post_floor(seat[:, 0], seat[:, 1], rim.rim_mm).min())
 
     def heel_lift_for(self, points: FloatArray, near: RimPoints) -> float:
         """The lowest heel lift that keeps the posted heel seat ``thickness`` (+ label) thick.
@@ -240,7 +267,8 @@ class Surfaces:
         lifts more than ``SEAT_CONTACT_MM`` off the seat) so that the cup walls, an arch that
         starts early and the midfoot stay plates. With post motion, the facet along the
         plane's low edge (a third of the seat wide) is ground flatter, to ``post_facet``'s
-        angle, and the whole underside lowered so the low edge stays on 0.
+        angle, and the whole underside lowered so the low edge stays on 0. The plane is
+        lowered by ``post_drop_mm``, so that the seat's vertices rest on z = 0.
         """
         base = self.post_tan * (self.post_ref_y - y)
         facet_tan, facet_mm = self.post_facet
@@ -256,7 +284,7 @@ class Surfaces:
             + ahead * (POST_BEVEL[0] + POST_BEVEL[1] * ahead)
             + lifted
         )
-        return np.asarray(np.maximum(base, 0.0) + ramp)
+        return np.asarray(np.maximum(base - self.post_drop_mm, 0.0) + ramp)
 
     def top(self, x: FloatArray, y: FloatArray, rim: RimFrame) -> FloatArray:
         """``z_top``: seat lift plus :meth:`top_above_seat`, rolled down at the rim, mm.
