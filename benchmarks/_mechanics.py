@@ -6,8 +6,10 @@ spacing it times each step of both load cases (bench test and the patient's walk
 75 kg), the median of ``--repeat`` runs: plan remesh and heights, tetrahedra, stiffness
 assembly and supports, the sparse Cholesky factorisation, the two solves with their stress;
 then, for every spacing asked, the bench deflection and the patient's deflection and peak
-stress, to show how they converge. Peak memory is this process's own peak RSS. Prints a
-table and writes it to ``benchmarks/mechanics.md``. Timings live here, never in tests.
+stress, to show how they converge; then what tuning the thickness by mechanics adds to a
+calibration (``thickness_by_mechanics`` on the standard profile). Peak memory is this
+process's own peak RSS. Prints a table and writes it to ``benchmarks/mechanics.md``.
+Timings live here, never in tests.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from feet import shell_spec, synthetic_foot  # noqa: E402
 
+from shellgen.calibration import calibrate, thickness_by_mechanics  # noqa: E402
 from shellgen.mechanics import (  # noqa: E402
     LAYERS,
     SPACING_MM,
@@ -38,6 +41,7 @@ from shellgen.mechanics import (  # noqa: E402
 )
 from shellgen.mechanics._fem import factorise, model, peak_stress_mpa, solve  # noqa: E402
 from shellgen.mechanics._response import lateral_midfoot_mm  # noqa: E402
+from shellgen.profile import load_profile, profile_path  # noqa: E402
 from shellgen.shell import build  # noqa: E402
 
 BODYWEIGHT_KG = 75.0
@@ -82,6 +86,23 @@ def _bottom(nodes: np.ndarray, n: int) -> np.ndarray:
     return bottom
 
 
+def _calibration_row() -> str:
+    """What tuning the thickness by mechanics adds to a calibration (the synthetic foot,
+    the shipped ``standard`` profile): the rest of a build is the same either way."""
+    foot = synthetic_foot()
+    profile = load_profile(profile_path("standard"))
+    t = time.perf_counter()
+    spec = calibrate(foot, profile)
+    plain = time.perf_counter() - t
+    t = time.perf_counter()
+    fit = thickness_by_mechanics(foot, spec, profile)
+    tuned = time.perf_counter() - t
+    return (
+        f"Calibration (synthetic foot, standard profile): {plain:.2f} s by rule, "
+        f"{tuned:.1f} s more to tune the thickness by mechanics ({fit.provenance})."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spacings", default="6,4,3,2", help="plan spacings to compare, mm")
@@ -112,6 +133,7 @@ def main() -> None:
             f"{r.bench_stiffness_n_per_mm:.0f} | {r.deflection_mm:.3f} | "
             f"{r.peak_stress_mpa:.1f} | {time.perf_counter() - t:.1f} |"
         )
+    rows += ["", _calibration_row()]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows += ["", f"Peak memory (this process): {peak_mb:.0f} MB"]
     text = "\n".join(rows) + "\n"

@@ -43,6 +43,8 @@ import scipy.sparse as sp
 import shapely
 from shapely.geometry import Polygon
 from skfem import Basis, ElementTetP2, FacetBasis, MeshTet
+from sksparse.cholmod import CholmodNotPositiveDefiniteError, cholesky
+from threadpoolctl import threadpool_limits
 
 from shellgen._typing import BoolArray, FloatArray, IntArray
 from shellgen.errors import GeometryError
@@ -78,22 +80,23 @@ def factorise(stiffness: sp.csc_matrix) -> Callable[[FloatArray], FloatArray]:
     scikit-sparse; its own choice of ordering between AMD and METIS) does half of LU's work
     and serves every load case. Measured on the synthetic foot's sulcus shell at 3 mm
     (61 k dofs, 2 cores shared, load average about 3), factorisation alone: CHOLMOD
-    supernodal 1.0 to 1.5 s with OpenBLAS (5.1 s with Debian's reference BLAS, hence
+    supernodal 0.9 to 1.5 s with OpenBLAS (5.1 s with Debian's reference BLAS, hence
     ``libopenblas0-pthread`` in the Makefile), simplicial 4.1 s; SuperLU with the
     ``MMD_AT_PLUS_A`` ordering 2 to 4.3 s (18.6 s with the default ``COLAMD``). Also tried
     before: pyamg smoothed aggregation with the rigid-body modes as CG preconditioner
     (4.6 s setup, 28 s for 87 iterations: thin elements defeat it) and MKL Pardiso through
     pypardiso (1.9 s, a 200 MB dependency). Displacements agree with SuperLU's to 1e-11.
+    OpenBLAS is held to one thread: two gained nothing here (0.95 to 1.02 s against 0.88 to
+    0.96 s at load average 3), and the cores are shared with the other tests.
 
     Raises
     ------
     GeometryError
         If the stiffness is not positive definite: a part of the solid is not held.
     """
-    from sksparse.cholmod import CholmodNotPositiveDefiniteError, cholesky
-
     try:
-        factor = cholesky(stiffness, mode="supernodal")
+        with threadpool_limits(limits=1, user_api="blas"):
+            factor = cholesky(stiffness, mode="supernodal")
     except CholmodNotPositiveDefiniteError as err:
         raise GeometryError(
             "the shell's stiffness is singular: a part of it does not rest on z = 0 through "
