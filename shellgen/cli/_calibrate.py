@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--mechanics",
                 help="Solve the thickness for the target arch deflection by finite elements "
-                "(tens of seconds) and add the shell's deflections, stiffness and stress.",
+                "(about 10 s) and add the shell's deflections, stiffness and stress.",
             ),
         ] = False,
     ) -> None:
