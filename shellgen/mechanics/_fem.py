@@ -92,7 +92,8 @@ def factorise(stiffness: sp.csc_matrix) -> Callable[[FloatArray], FloatArray]:
     Raises
     ------
     GeometryError
-        If the stiffness is not positive definite: a part of the solid is not held.
+        If CHOLMOD meets a pivot that is not positive: a part of the solid held by nothing
+        (a nearly singular stiffness, a part held by too little, may pass unnoticed).
     """
     try:
         with threadpool_limits(limits=1, user_api="blas"):
