@@ -37,11 +37,13 @@ __all__ = ["prepare"]
 log = logging.getLogger(__name__)
 
 #: Scans with more points than this are first thinned to one point per voxel of
-#: ``extent / DOWNSAMPLE_VOXELS`` (about 1.2 mm for a foot on a floor, 0.9 mm without): the
-#: density of a 1 mm scan, at which the 1 mm analysis meets its accuracy. Every later step
-#: then costs about the same for a 1 M- or a 5 M-point scan.
+#: ``extent / DOWNSAMPLE_VOXELS`` (about 0.9 mm for a foot on a floor or in a foam block,
+#: 0.7 mm without): denser than a 1 mm scan, so that the foot left after a block or floor
+#: is removed still has its points within ``SPARSE_GAP_MM`` of each other and the analysis
+#: keeps its 1 mm grid. Every later step then costs about the same for a 1 M- or a
+#: 5 M-point scan.
 DOWNSAMPLE_ABOVE = 200_000
-DOWNSAMPLE_VOXELS = 300.0
+DOWNSAMPLE_VOXELS = 400.0
 #: Strays off the surface are sought among one point per voxel of ``extent / STRAY_VOXELS``.
 STRAY_VOXELS = 300.0
 #: Points higher than this fraction of foot length are leg, not foot.

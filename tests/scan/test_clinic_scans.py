@@ -20,7 +20,7 @@ from _scans import BALL_WIDTH_TOL, CLINIC_KINDS, LENGTH_TOL, UNITS, clinic_scan,
 from shellgen.analysis import analyze
 from shellgen.errors import ScanError
 from shellgen.scan import prepare
-from shellgen.synth import synth_scan
+from shellgen.synth import FootModel, synth_scan, unloaded
 
 ARCH_TOL_MM = 1.0
 #: Standing full-foot scans at one point per mm^2: their arch height, taken where the
@@ -89,3 +89,28 @@ def test_two_whole_feet_are_still_refused() -> None:
     two = np.vstack([one, one + np.array([0.0, 160.0, 0.0])])
     with pytest.raises(ScanError, match=r"two separate bodies"):
         prepare(raw_points(two, "two_feet.xyz"))
+
+
+#: Sparse point clouds (a point every 2 mm) are measured on a 2 mm plantar field.
+SPARSE_ARCH_TOL_MM = 2.0
+
+
+@pytest.mark.parametrize(
+    ("loaded", "seed"), [(True, 0), (True, 1), (False, 2), (False, 3)], ids=str
+)
+def test_a_sparse_point_cloud_is_measured_on_a_coarser_field(loaded: bool, seed: int) -> None:
+    model = FootModel() if loaded else unloaded()
+    synth = synth_scan("foot", model=model, spacing_mm=2.0, seed=seed, ankle_cap=loaded)
+    truth = synth.truth
+    foot = analyze(prepare(raw_points(synth.points, "sparse.xyz")))
+    assert foot.plantar.spacing_mm == 2.0
+    assert foot.standing == truth.standing
+    assert foot.foot_length_mm == pytest.approx(truth.foot_length_mm, rel=LENGTH_TOL)
+    assert foot.ball_width_mm == pytest.approx(truth.ball_width_mm, rel=BALL_WIDTH_TOL)
+    assert foot.arch.height_mm == pytest.approx(truth.arch_height_mm, abs=SPARSE_ARCH_TOL_MM)
+    assert foot.arch.apex_x_mm == pytest.approx(truth.arch_apex_x_mm, abs=APEX_TOL_MM)
+
+
+def test_a_scan_of_ordinary_density_keeps_the_1_mm_field() -> None:
+    synth = clinic_scan("standing-with-floor", 0)
+    assert analyze(prepare(raw_points(synth.points, "s.xyz"))).plantar.spacing_mm == 1.0
