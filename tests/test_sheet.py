@@ -89,7 +89,7 @@ def test_a_page_says_what_the_report_says(page: SheetPage, sheet: Path) -> None:
     text = subprocess.run(
         ["pdftotext", "-layout", "-f", "1", "-l", "1", str(sheet), "-"],
         capture_output=True,
-        text=True,
+        encoding="utf-8",  # the sheet has non-ASCII text; the locale may be C
         check=True,
     ).stdout
     spec = page.report["spec"]
@@ -123,7 +123,7 @@ def _pixels_near(image: np.ndarray, colour: np.ndarray) -> int:
 def test_a_failed_page_names_the_failed_check(failed_page: SheetPage, tmp_path: Path) -> None:
     path = write_design_sheet(tmp_path / "f.pdf", [failed_page])
     text = subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", str(path), "-"], capture_output=True, encoding="utf-8", check=True
     ).stdout
     assert "✗ FAILED: min_wall_mm" in text
 
@@ -172,7 +172,7 @@ def test_the_ordered_modifications_are_listed_under_the_plantar_map(
     ordered = SheetPage(page.order_id, "A7-L", page.foot, report, page.preview_png, page.profile)
     path = write_design_sheet(tmp_path / "rx.pdf", [ordered])
     text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, encoding="utf-8", check=True
     ).stdout
     assert (
         "Modifications: 1 3° valgus rearfoot post · 2 medial skive 3 mm at 20° · "
@@ -181,7 +181,7 @@ def test_the_ordered_modifications_are_listed_under_the_plantar_map(
     plain = subprocess.run(
         ["pdftotext", "-layout", str(write_design_sheet(tmp_path / "p.pdf", [page])), "-"],
         capture_output=True,
-        text=True,
+        encoding="utf-8",
         check=True,
     ).stdout
     assert "Modifications: none" in plain
