@@ -22,6 +22,16 @@ needs_poppler = pytest.mark.skipif(
     reason="poppler-utils (pdftotext, pdftoppm) is not installed",
 )
 
+
+def pdf_text(path: Path, *options: str) -> str:
+    """The text pdftotext reads off a PDF, decoded as UTF-8 (the sheet has non-ASCII text,
+    and a C locale would decode it as ASCII)."""
+    run = subprocess.run(
+        ["pdftotext", *options, str(path), "-"], capture_output=True, encoding="utf-8", check=True
+    )
+    return run.stdout
+
+
 #: Colours of the status badge (``sheet._OK`` and ``sheet._FAIL``), 0-1 RGB.
 GREEN = np.array([0x1A, 0x7F, 0x37]) / 255.0
 RED = np.array([0xC6, 0x28, 0x28]) / 255.0
@@ -86,12 +96,7 @@ def test_the_same_pages_give_the_same_bytes_without_a_time_stamp(
 
 @needs_poppler
 def test_a_page_says_what_the_report_says(page: SheetPage, sheet: Path) -> None:
-    text = subprocess.run(
-        ["pdftotext", "-layout", "-f", "1", "-l", "1", str(sheet), "-"],
-        capture_output=True,
-        encoding="utf-8",  # the sheet has non-ASCII text; the locale may be C
-        check=True,
-    ).stdout
+    text = pdf_text(sheet, "-layout", "-f", "1", "-l", "1")
     spec = page.report["spec"]
     assert isinstance(spec, dict)
     thickness = spec["thickness_mm"]["value"]
@@ -122,9 +127,7 @@ def _pixels_near(image: np.ndarray, colour: np.ndarray) -> int:
 @needs_poppler
 def test_a_failed_page_names_the_failed_check(failed_page: SheetPage, tmp_path: Path) -> None:
     path = write_design_sheet(tmp_path / "f.pdf", [failed_page])
-    text = subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, encoding="utf-8", check=True
-    ).stdout
+    text = pdf_text(path)
     assert "✗ FAILED: min_wall_mm" in text
 
 
@@ -171,19 +174,12 @@ def test_the_ordered_modifications_are_listed_under_the_plantar_map(
     spec["extension"]["value"] = "mortons"
     ordered = SheetPage(page.order_id, "A7-L", page.foot, report, page.preview_png, page.profile)
     path = write_design_sheet(tmp_path / "rx.pdf", [ordered])
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, encoding="utf-8", check=True
-    ).stdout
+    text = pdf_text(path, "-layout")
     assert (
         "Modifications: 1 3° valgus rearfoot post · 2 medial skive 3 mm at 20° · "
         "3 met pad 5 mm · 4 Morton's extension"
     ) in re.sub(r"\s+", " ", text)
-    plain = subprocess.run(
-        ["pdftotext", "-layout", str(write_design_sheet(tmp_path / "p.pdf", [page])), "-"],
-        capture_output=True,
-        encoding="utf-8",
-        check=True,
-    ).stdout
+    plain = pdf_text(write_design_sheet(tmp_path / "p.pdf", [page]), "-layout")
     assert "Modifications: none" in plain
 
 
@@ -198,21 +194,11 @@ def test_what_the_shoe_trimmed_is_shown_under_the_modifications(
     fit = built.summary["shoe_fit"]
     assert fit["trimmed_area_mm2"] > 100.0
     shod = SheetPage("A7", "A7-L", page.foot, built.summary, built.outputs["png"], profile)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(write_design_sheet(tmp_path / "shoe.pdf", [shod])), "-"],
-        capture_output=True,
-        encoding="utf-8",
-        check=True,
-    ).stdout
+    text = pdf_text(write_design_sheet(tmp_path / "shoe.pdf", [shod]), "-layout")
     lo, hi = fit["x_range_mm"]
     assert (
         f"Shoe fit: trimmed {fit['trimmed_area_mm2']:.0f} mm², up to "
         f"{fit['deepest_trim_mm']:.1f} mm deep, at x {lo:.0f}–{hi:.0f} mm"
     ) in re.sub(r"\s+", " ", text)
-    plain = subprocess.run(
-        ["pdftotext", "-layout", str(write_design_sheet(tmp_path / "p.pdf", [page])), "-"],
-        capture_output=True,
-        encoding="utf-8",
-        check=True,
-    ).stdout
+    plain = pdf_text(write_design_sheet(tmp_path / "p.pdf", [page]), "-layout")
     assert "Shoe fit: no shoe given" in plain
