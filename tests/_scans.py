@@ -61,6 +61,7 @@ def _foam(seed: int, **kw: Any) -> dict[str, Any]:
         margin_mm=15.0 + 5.0 * (seed % 6),
         walls=True,
         bottom_fraction=0.5,
+        bow_mm=float(seed % 4),
     )
     return dict(kind="impression", foam=block, spacing_mm=0.8, noise_mm=0.25, **kw)
 

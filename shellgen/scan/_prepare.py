@@ -37,13 +37,11 @@ __all__ = ["prepare"]
 log = logging.getLogger(__name__)
 
 #: Scans with more points than this are first thinned to one point per voxel of
-#: ``extent / DOWNSAMPLE_VOXELS`` (about 0.9 mm for a foot on a floor or in a foam block,
-#: 0.7 mm without): denser than a 1 mm scan, so that the foot left after a block or floor
-#: is removed still has its points within ``SPARSE_GAP_MM`` of each other and the analysis
-#: keeps its 1 mm grid. Every later step then costs about the same for a 1 M- or a
-#: 5 M-point scan.
+#: ``extent / DOWNSAMPLE_VOXELS`` (about 1.2 mm for a foot on a floor or in a foam block,
+#: 0.9 mm without): the density of a 1 mm scan, at which the 1 mm analysis meets its
+#: accuracy. Every later step then costs about the same for a 1 M- or a 5 M-point scan.
 DOWNSAMPLE_ABOVE = 200_000
-DOWNSAMPLE_VOXELS = 400.0
+DOWNSAMPLE_VOXELS = 300.0
 #: Strays off the surface are sought among one point per voxel of ``extent / STRAY_VOXELS``.
 STRAY_VOXELS = 300.0
 #: Points higher than this fraction of foot length are leg, not foot.
@@ -485,7 +483,10 @@ def _find_surround(points: FloatArray, extent: float, name: str) -> _Surround | 
     # top whose middle is the opening: the block is sought on its largest planes.
     rest, plane = ds, (n, off, inl)
     for _ in range(BLOCK_PLANES):
-        found = _cavity(points, plane[0], plane[1], extent)
+        # A flat top first; a top that bows (foam, photogrammetry) if the plane finds none.
+        found = _cavity(points, plane[0], plane[1], extent, bowed=False) or _cavity(
+            points, plane[0], plane[1], extent, bowed=True
+        )
         if found is not None:
             cavity, side = found
             # The sole side of a block is its top: the normal points out of the foam.
@@ -510,9 +511,10 @@ def _find_surround(points: FloatArray, extent: float, name: str) -> _Surround | 
 
 
 def _cavity(
-    points: FloatArray, normal: FloatArray, offset: float, extent: float
+    points: FloatArray, normal: FloatArray, offset: float, extent: float, *, bowed: bool
 ) -> tuple[BoolArray, float] | None:
-    """The impression in a foam block whose top is the plane ``(normal, offset)``.
+    """The impression in a foam block whose top is the plane ``(normal, offset)``, or, when
+    ``bowed``, the quadratic surface closest to it (:func:`_bowed_top_heights`).
 
     The top's inliers are rasterised in the plane (cells of ``extent / 100``); its holes,
     grown by two cells to take in the cavity's rim and walls that lean, are where the foot
@@ -534,8 +536,10 @@ def _cavity(
         qualifies.
     """
     thr = extent / 250.0
-    d = points @ normal - offset
     uv = (points @ basis_from_up(normal).T)[:, :2]
+    d = points @ normal - offset
+    if bowed:
+        d = _bowed_top_heights(uv, d, thr)
     on = np.abs(d) <= thr
     (ci, cj), shape = grid_coords(uv, extent / 100.0, pad=2)
     top = np.zeros(shape, dtype=bool)
@@ -578,6 +582,27 @@ def _cavity(
     cavity = np.zeros(len(points), dtype=bool)
     cavity[off] = parts[part]
     return cavity, sign
+
+
+def _bowed_top_heights(uv: FloatArray, d: FloatArray, tolerance: float) -> FloatArray:
+    """Heights above a block's top when the top bows (foam, photogrammetry: a few mm over
+    the block): ``d`` (heights above its plane) less a quadratic surface in the plane's
+    coordinates ``uv``, fitted to the points within four times ``tolerance`` of the plane,
+    then within twice and once ``tolerance`` of the last fit.
+
+    A plane leaves a top bowed by more than its tolerance in pieces, and the opening no
+    longer stands in one piece of foam.
+    """
+    out = d
+    for band in (4.0, 2.0, 1.0):
+        on = np.abs(out) <= band * tolerance
+        if on.sum() < 50:
+            return d
+        u, v = uv[:, 0], uv[:, 1]
+        terms = np.column_stack([np.ones_like(u), u, v, u * u, u * v, v * v])
+        coef, *_ = np.linalg.lstsq(terms[on], d[on], rcond=None)
+        out = d - terms @ coef
+    return np.asarray(out)
 
 
 def _floor_mask(

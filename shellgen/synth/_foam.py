@@ -41,6 +41,9 @@ class FoamBlock:
         Share of the block's bottom in the scan (0: none).
     block_depth_mm : float
         The block's height from bottom to top.
+    bow_mm : float
+        How far the block's top bows down from its middle to its far ends (foam is not
+        flat; the impression itself is not moved).
     """
 
     depth_mm: float = 25.0
@@ -49,6 +52,7 @@ class FoamBlock:
     walls: bool = False
     bottom_fraction: float = 0.0
     block_depth_mm: float = 80.0
+    bow_mm: float = 0.0
 
 
 def foam_from_foot(foot: Foot, block: FoamBlock) -> FloatArray:
@@ -97,7 +101,10 @@ def foam_impression(
     pressed[pressed] = (np.column_stack([back[pressed, :2], z_sole[pressed]]) @ rot.T + shift)[
         :, 2
     ] < 0.0
-    top = np.column_stack([xy[~pressed], np.zeros(int((~pressed).sum()))])
+    foam = xy[~pressed]
+    centre, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    bow = block.bow_mm * (((foam - centre) / half[0]) ** 2 * np.array([1.0, 0.5])).sum(axis=1)
+    top = np.column_stack([foam, -bow])
     parts = [cavity, top]
 
     t = block.block_depth_mm
