@@ -53,7 +53,8 @@ def test_solid_keeps_the_shell_volume(shell: Shell, solid: Solid) -> None:
         / 6.0
     )
     tri = solid.points[solid.triangles]
-    area = 0.5 * np.abs(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]))
+    (ux, uy), (vx, vy) = (tri[:, 1] - tri[:, 0]).T, (tri[:, 2] - tri[:, 0]).T
+    area = 0.5 * np.abs(ux * vy - uy * vx)
     wall = (solid.top_mm - solid.bottom_mm)[solid.triangles].mean(axis=1)
     assert (area * wall).sum() == pytest.approx(mesh_volume, rel=0.03)
 
