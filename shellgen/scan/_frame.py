@@ -38,6 +38,8 @@ SHEET_MAX_THICKNESS = 0.2
 #: A direction whose lowest points reach this share of the cloud's spread along the same
 #: line is as good a ground as any (:func:`_ground_reach`).
 GROUND_REACH_FULL = 0.8
+#: How many of the best-supported directions the reach reorders (of 600).
+REACH_CANDIDATES = 60
 
 
 def column_bounds(values: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -267,7 +269,9 @@ def best_up_raw(points: FloatArray, extent: float) -> FloatArray:
     coarse = points[:: max(1, len(points) // 4000)]
     dirs = _fibonacci_sphere(600)
     scores = np.array([_support_fraction(coarse, d, cell, extent / 12.0) for d in dirs])
-    candidates = dirs[np.argsort(scores * _ground_reach(coarse, dirs))[::-1][:4]]
+    # The reach reorders the best-supported directions (it costs a percentile each).
+    best = np.argsort(scores)[::-1][:REACH_CANDIDATES]
+    candidates = dirs[best[np.argsort(scores[best] * _ground_reach(coarse, dirs[best]))[::-1]]][:4]
     # The generous tolerance tells the sole's side; the tight ones of the refinement favour
     # flat patches (an ankle cut) over a rounded unloaded sole, so they only refine it.
     same_side = candidates @ candidates[0] > 0.5
