@@ -14,9 +14,11 @@ __all__ = [
     "ARCH_INDEX_LOW_MIN",
     "ARCH_WINDOW",
     "CONTACT_THRESHOLD_MM",
+    "FLAT_SOLE_MIN",
     "FOOT_LENGTH_RANGE_MM",
     "MIN_POINTS",
     "PLANTAR_MAX_SLOPE_DEG",
+    "SUPPORT_ZONES",
     "UNIT_TO_MM",
 ]
 
@@ -42,3 +44,12 @@ ARCH_WINDOW: Final = (0.30, 0.70)
 #: Arch index cut-offs (Cavanagh & Rodgers 1987): high arch at or below, low arch at or above.
 ARCH_INDEX_HIGH_MAX: Final = 0.21
 ARCH_INDEX_LOW_MIN: Final = 0.26
+
+#: The heel pad and the metatarsal heads, as fractions of the foot's length from the heel:
+#: where a foot stands on the support plane.
+SUPPORT_ZONES: Final = ((0.03, 0.30), (0.55, 0.80))
+
+#: A weight-bearing sole: of its ``SUPPORT_ZONES`` cells within 3 mm of the support plane,
+#: at least this share lie within 1 mm (a flattened patch); a rounded, unloaded sole has a
+#: third as much.
+FLAT_SOLE_MIN: Final = 0.55

@@ -20,7 +20,9 @@ from shellgen.limits import (
     ARCH_INDEX_LOW_MIN,
     ARCH_WINDOW,
     CONTACT_THRESHOLD_MM,
+    FLAT_SOLE_MIN,
     PLANTAR_MAX_SLOPE_DEG,
+    SUPPORT_ZONES,
 )
 
 __all__ = ["arch_type", "measure"]
@@ -42,9 +44,6 @@ EDGE_Y_WINDOW_MM = 21.0
 APEX_TOP_FRACTION = 0.15
 #: Contact area (mm^2) that heel and forefoot must each reach for a standing scan.
 STANDING_MIN_CONTACT_MM2 = 400.0
-#: Share of the heel and ball within 3 mm of the ground that a weight-bearing sole has
-#: within 1 mm (:func:`_flattened`).
-FLAT_SOLE_MIN = 0.55
 
 
 def arch_type(index: float) -> ArchType:
@@ -232,7 +231,7 @@ def measure(
 
 
 def _flattened(z: FloatArray, xs: FloatArray, x_min: float, length: float) -> bool:
-    """Whether the sole bears weight: of its heel (3-30 % of the length) and ball (55-80 %)
+    """Whether the sole bears weight: of its heel and ball (``SUPPORT_ZONES``)
     cells within 3 mm of the support plane, at least ``FLAT_SOLE_MIN`` lie within 1 mm.
 
     A loaded sole is flattened into a contact patch; an unloaded one is rounded, and the
@@ -240,7 +239,9 @@ def _flattened(z: FloatArray, xs: FloatArray, x_min: float, length: float) -> bo
     under a bowl).
     """
     rel = (xs - x_min) / length
-    zone = ((rel >= 0.03) & (rel <= 0.30)) | ((rel >= 0.55) & (rel <= 0.80))
+    zone = np.zeros(len(rel), dtype=bool)
+    for lo, hi in SUPPORT_ZONES:
+        zone |= (rel >= lo) & (rel <= hi)
     zz = np.nan_to_num(z[:, zone], nan=np.inf)
     within3 = int((zz <= 3.0).sum())
     return within3 > 0 and int((zz <= 1.0).sum()) >= FLAT_SOLE_MIN * within3

@@ -14,7 +14,13 @@ from scipy.spatial import ConvexHull, QhullError, cKDTree
 from shellgen._raster import largest_component
 from shellgen._typing import BoolArray, FloatArray, IntArray
 from shellgen.errors import ScanError
-from shellgen.limits import FOOT_LENGTH_RANGE_MM, MIN_POINTS, UNIT_TO_MM
+from shellgen.limits import (
+    FLAT_SOLE_MIN,
+    FOOT_LENGTH_RANGE_MM,
+    MIN_POINTS,
+    SUPPORT_ZONES,
+    UNIT_TO_MM,
+)
 from shellgen.scan._frame import (
     Footprint,
     basis_from_up,
@@ -86,9 +92,6 @@ SECOND_BODY_MAX = 0.8
 #: The toes are in the scan when the footprint's front (94-98 % of its length) is at most
 #: this share of its widest; a foot cut short of its toes ends nearly as wide as its ball.
 TOE_FRONT_MAX = 0.6
-#: An unloaded sole: of its heel and ball cells within 3 mm of the tangent plane, fewer
-#: than this share lie within 1 mm (a weight-bearing sole's flattened patch has most).
-FLAT_SOLE_MIN = 0.55
 
 
 @dataclass(frozen=True, eq=False)
@@ -778,7 +781,7 @@ def _tangent_support(p: FloatArray, length: float) -> FloatArray | None:
     """The map that sets an unloaded sole on the plane tangent under its heel and ball.
 
     The sole's lowest heights on 2 mm cells (median of each 3 x 3 block, against noise) in
-    the heel (3-30 % of the length) and ball (55-80 %) zones are the candidates: the
+    the heel and ball zones (``SUPPORT_ZONES``) are the candidates: the
     support plane is the facet of their lower convex hull under the point between them at
     45 % of the length, the way a rigid foot would rest on the ground. A weight-bearing
     sole, whose flattened patch lies mostly within 1 mm of that plane (``FLAT_SOLE_MIN``),
@@ -799,9 +802,9 @@ def _tangent_support(p: FloatArray, length: float) -> FloatArray | None:
         too few cells to tell.
     """
     x = p[:, 0]
-    zone = ((x >= 0.03 * length) & (x <= 0.30 * length)) | (
-        (x >= 0.55 * length) & (x <= 0.80 * length)
-    )
+    zone = np.zeros(len(x), dtype=bool)
+    for lo, hi in SUPPORT_ZONES:
+        zone |= (x >= lo * length) & (x <= hi * length)
     q = p[zone]
     if len(q) < 50:
         return None
