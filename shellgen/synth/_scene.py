@@ -2,7 +2,8 @@
 
 The foot's own surfaces (sole, sides, dorsum), the floor around it, the leg, an ankle cut
 (closed by a cap, or open), and the things a clinic's scans show that are not the foot: a
-second foot or a hand partly in view, holes in the sole, toes out of the scanned field.
+second foot or a hand partly in view, and holes in the sole. (Toes out of the scanned field
+are cut in :func:`shellgen.synth.synth_scan`, in whatever frame the scene is in.)
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from shellgen.synth._foot import (
 
 __all__ = [
     "ankle_cut",
-    "cut_toes",
     "floor",
     "hand",
     "leg",
@@ -178,8 +178,3 @@ def punch_holes(foot: Foot, pts: FloatArray, rng: np.random.Generator, count: in
         r = rng.uniform(5.0, 12.0)
         keep &= ~(low & (np.hypot(pts[:, 0] - x, pts[:, 1] - y) < r))
     return pts[keep]
-
-
-def cut_toes(foot: Foot, pts: FloatArray, at_frac: float) -> FloatArray:
-    """The foot without what lies ahead of ``at_frac`` of its length (toes out of view)."""
-    return pts[pts[:, 0] <= at_frac * foot.model.length_mm]
