@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from shapely.geometry import LineString, Point, Polygon
 
+from shellgen._typing import FloatArray, IntArray
 from shellgen.analysis._model import Point2
 from shellgen.errors import GeometryError
 from shellgen.materials import Material
@@ -57,7 +58,7 @@ class Patient:
     load_vs_walking: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Response:
     """The shell's linear-elastic response; the patient's fields are None without a patient.
 
@@ -89,6 +90,13 @@ class Response:
         point under the arch load area, at the activity load, mm.
     dofs : int
         Degrees of freedom of the model.
+    plan_points_mm : (n, 2) float
+        Plan vertices of the mechanics mesh (x, y), foot frame, mm.
+    plan_triangles : (m, 3) int
+        Its plan triangles.
+    deflection_map_mm : (n,) float
+        Downward displacement of the top surface at each plan vertex, mm: under the
+        patient's activity load, or the bench load without a patient.
     """
 
     apex_mm: Point2
@@ -104,6 +112,9 @@ class Response:
     safety_factor: float | None
     clearance_mm: float | None
     dofs: int
+    plan_points_mm: FloatArray
+    plan_triangles: IntArray
+    deflection_map_mm: FloatArray
 
 
 def solid_of_shell(shell: Shell, spacing_mm: float = SPACING_MM) -> Solid:
@@ -172,6 +183,8 @@ def respond(
     sol = solve(m, bench_test(apex_mm, bench_force_n))
     (bench,) = sol.patches
     bench_stress = peak_stress_mpa(m, sol.u)
+    top_uz = 3 * m.basis.nodal_dofs[0, layers * n : (layers + 1) * n] + 2
+    deflection_map = -sol.u[top_uz]
     fields: dict[str, float | None] = dict.fromkeys(
         (
             "load_n",
@@ -193,6 +206,7 @@ def respond(
         under = np.hypot(*(solid.points - np.asarray(apex_mm)).T) <= radius
         bottom_uz = activity.u[3 * m.basis.nodal_dofs[0, :n] + 2]
         clearance = solid.bottom_mm[under] + bottom_uz[under]
+        deflection_map = -activity.u[top_uz]
         load = sum(p.force_n for p in walking_case.patches)
         fields = {
             "load_n": load,
@@ -210,5 +224,8 @@ def respond(
         bench_stiffness_n_per_mm=bench_force_n / bench.mean_deflection_mm,
         bench_peak_stress_mpa=bench_stress,
         dofs=len(m.free),
+        plan_points_mm=solid.points,
+        plan_triangles=solid.triangles,
+        deflection_map_mm=deflection_map,
         **fields,
     )

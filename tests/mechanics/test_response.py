@@ -143,3 +143,22 @@ def test_the_default_mesh_is_within_5_percent_of_a_fine_quadratic_reference(shel
     assert fine.dofs > 2 * default.dofs
     assert default.bench_deflection_mm == pytest.approx(fine.bench_deflection_mm, rel=0.05)
     assert default.bench_deflection_mm > fine.bench_deflection_mm
+
+
+def test_the_deflection_map_is_the_top_coming_down_under_the_activity_load(
+    solid: Solid, response: Response
+) -> None:
+    assert response.deflection_map_mm.shape == (len(solid.points),)
+    assert response.plan_points_mm is solid.points
+    radius = (2330.0 / np.pi) ** 0.5
+    under = np.hypot(*(solid.points - np.asarray(response.apex_mm)).T) <= radius
+    # the arch load area comes down by about its mean deflection; the most, near it (the
+    # medial flange beside it, free at its edge, comes down a little more)
+    mean_under = response.deflection_map_mm[under].mean()
+    assert mean_under == pytest.approx(response.activity_deflection_mm, rel=0.15)
+    most = solid.points[np.argmax(response.deflection_map_mm)]
+    assert np.hypot(*(most - np.asarray(response.apex_mm))) < 2.0 * radius
+    # the heel seat resting on the plate barely moves
+    heel = (solid.points[:, 0] < 30.0) & (solid.bottom_mm <= SEAT_MM)
+    assert heel.any()
+    assert np.abs(response.deflection_map_mm[heel]).max() < 0.1 * mean_under
