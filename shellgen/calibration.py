@@ -627,7 +627,8 @@ class MechanicsFit:
             "safety_factor": (
                 r.safety_factor,
                 "1",
-                f"fatigue limit {self.spec.material.fatigue_limit_mpa:g} MPa over peak stress",
+                f"pulsating fatigue limit {self.spec.material.pulsating_limit_mpa:.1f} MPa"
+                " over peak stress",
             ),
         }
         return {
@@ -765,7 +766,7 @@ def thickness_by_mechanics(
             raise ProfileError(
                 f"profile {profile.name!r}: at {high:g} mm of {mat.name} the peak stress "
                 f"{r.peak_stress_mpa:.1f} MPa leaves a safety factor of {safety:.2f} against "
-                f"its {mat.fatigue_limit_mpa:g} MPa fatigue limit (2 needed); choose a "
+                f"its {mat.pulsating_limit_mpa:.1f} MPa fatigue limit (2 needed); choose a "
                 "stiffer, stronger material or a lighter activity"
             )
         t = min(trial.thickness_mm * _stress_step(tried, trial.thickness_mm, safety), high)

@@ -9,6 +9,14 @@ Fatigue limits (stress amplitude endured for 10^6 cycles, about half a year of w
 behaviour of laser-sintered PA12 specimens under four-point rotating bending", Rapid
 Prototyping J 2014); the others are assumed, each marked so in ``fatigue_source``. Poisson's
 ratios are typical handbook values for the polymers (assumed).
+
+The foot loads a shell from nothing to its peak and back at every step (a pulsating cycle,
+stress ratio 0), where Munguia & Dalgarno's limit is for a fully reversed one (rotating
+bending): a pulsating cycle of peak ``s`` has amplitude and mean ``s / 2``, and by Goodman's
+line (Shigley, Mechanical Engineering Design, ch. 6) the peak endured is
+``2 Se Su / (Se + Su)`` for fatigue limit ``Se`` and tensile strength ``Su``
+(:attr:`Material.pulsating_limit_mpa`), which is what the mechanics' safety factor is taken
+against.
 """
 
 from __future__ import annotations
@@ -46,9 +54,13 @@ class Material:
     poisson_ratio : float
         Poisson's ratio (dimensionless).
     fatigue_limit_mpa : float
-        Peak von Mises stress endured for 10^6 load cycles, MPa.
+        Von Mises stress amplitude endured for 10^6 fully reversed load cycles, MPa.
     fatigue_source : str
         Where ``fatigue_limit_mpa`` comes from: a citation, or "assumed: ..." with the reason.
+    tensile_strength_mpa : float
+        Ultimate tensile strength of the printed part, MPa.
+    tensile_source : str
+        Where ``tensile_strength_mpa`` comes from: a data sheet, or "assumed: ...".
     """
 
     name: str
@@ -61,6 +73,23 @@ class Material:
     poisson_ratio: float
     fatigue_limit_mpa: float
     fatigue_source: str
+    tensile_strength_mpa: float
+    tensile_source: str
+
+    @property
+    def pulsating_limit_mpa(self) -> float:
+        """Peak von Mises stress endured for 10^6 cycles from zero to the peak, MPa.
+
+        Goodman's line through the fully reversed fatigue limit and the tensile strength
+        (module docstring): ``2 Se Su / (Se + Su)``.
+
+        Examples
+        --------
+        >>> round(material("PA12-MJF").pulsating_limit_mpa, 2)
+        22.86
+        """
+        se, su = self.fatigue_limit_mpa, self.tensile_strength_mpa
+        return 2.0 * se * su / (se + su)
 
 
 _MJF = (380.0, 284.0, 380.0)
@@ -83,6 +112,8 @@ MATERIALS: Final = MappingProxyType(
                 0.39,
                 15.0,
                 f"assumed equal to laser-sintered PA12 (same powder): {_MUNGUIA}",
+                48.0,
+                "HP 3D High Reusability PA 12 data sheet (MJF), XY and Z",
             ),
             Material(
                 "PA11-SLS",
@@ -95,6 +126,8 @@ MATERIALS: Final = MappingProxyType(
                 0.40,
                 15.0,
                 f"assumed equal to laser-sintered PA12 (PA11 is at least as tough): {_MUNGUIA}",
+                48.0,
+                "EOS PA 1101 data sheet (SLS), X direction",
             ),
             Material(
                 "PP",
@@ -107,6 +140,8 @@ MATERIALS: Final = MappingProxyType(
                 0.42,
                 10.0,
                 "assumed: about 40 % of printed polypropylene's tensile strength",
+                30.0,
+                "assumed: between printed PP filaments (about 25) and homopolymer sheet (35)",
             ),
             Material(
                 "TPU-95A",
@@ -119,6 +154,8 @@ MATERIALS: Final = MappingProxyType(
                 0.48,
                 4.0,
                 "assumed: about 10 % of TPU 95A's tensile strength",
+                39.0,
+                "Ultimaker TPU 95A technical data sheet, tensile strength at break",
             ),
         )
     }

@@ -21,3 +21,14 @@ def test_laser_sintered_nylon_endures_15_mpa_for_a_million_cycles() -> None:
     # Munguia & Dalgarno: laser-sintered PA12, about 15 MPa at 10^6 cycles
     assert material("PA12-MJF").fatigue_limit_mpa == 15.0
     assert "10^6 cycles" in material("PA12-MJF").fatigue_source
+
+
+@pytest.mark.parametrize("name", list(MATERIALS))
+def test_a_pulsating_load_is_endured_between_the_reversed_limit_and_twice_it(name: str) -> None:
+    # Goodman: a 0-to-peak cycle of peak s has amplitude and mean s/2, so the peak endured
+    # lies between the fully reversed limit (a brittle bound) and twice it (no mean effect)
+    mat = material(name)
+    assert mat.fatigue_limit_mpa < mat.pulsating_limit_mpa < 2.0 * mat.fatigue_limit_mpa
+    amplitude = mean = mat.pulsating_limit_mpa / 2.0
+    assert amplitude / mat.fatigue_limit_mpa + mean / mat.tensile_strength_mpa == pytest.approx(1)
+    assert mat.tensile_source

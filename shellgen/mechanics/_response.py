@@ -12,14 +12,15 @@ from shellgen._typing import FloatArray, IntArray
 from shellgen.analysis._model import Point2
 from shellgen.errors import GeometryError
 from shellgen.materials import Material
-from shellgen.mechanics._fem import SEAT_MM, model, peak_stress_mpa, scaled, solve
+from shellgen.mechanics._elements import plan_order, wedges
+from shellgen.mechanics._fem import SEAT_MM, Workspace, model, peak_stress_mpa, scaled, solve
 from shellgen.mechanics._loads import (
     BENCH_FORCE_N,
     MEDIAL_MIDFOOT_AREA_MM2,
     bench_test,
     patient_load,
 )
-from shellgen.mechanics._solid import Solid, settle, solid_of_mesh, tetrahedra
+from shellgen.mechanics._solid import Solid, settle, solid_of_mesh
 from shellgen.shell import Shell
 
 __all__ = [
@@ -84,7 +85,8 @@ class Response:
     peak_stress_mpa : float or None
         Peak von Mises stress at the activity load, MPa.
     safety_factor : float or None
-        The material's fatigue limit over ``peak_stress_mpa``.
+        The material's fatigue limit for a pulsating load (zero to the peak at every step,
+        :attr:`~shellgen.materials.Material.pulsating_limit_mpa`) over ``peak_stress_mpa``.
     clearance_mm : float or None
         Height left between the arch plate's underside and the plate (insole) at its highest
         point under the arch load area, at the activity load, mm.
@@ -139,6 +141,7 @@ def respond(
     patient: Patient | None = None,
     bench_force_n: float = BENCH_FORCE_N,
     layers: int = LAYERS,
+    workspace: Workspace | None = None,
 ) -> Response:
     """Bench test and (given a patient) patient load of a solid standing on z = 0.
 
@@ -160,6 +163,9 @@ def respond(
         Bench test force, N.
     layers : int
         Element layers through the thickness.
+    workspace : Workspace, optional
+        Kept between calls on the same plan mesh (a calibration's trial thicknesses of one
+        shell): its node order, stiffness pattern and symbolic factorisation are reused.
 
     Raises
     ------
@@ -173,17 +179,17 @@ def respond(
             f"spans x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f} mm: give a point on it"
         )
     solid = settle(solid, apex_mm, SEAT_MM)
-    nodes, tets = tetrahedra(solid, layers)
-    n = len(solid.points)
-    top = np.zeros(len(nodes), dtype=bool)
-    top[layers * n :] = True
-    bottom = np.zeros(len(nodes), dtype=bool)
-    bottom[:n] = True
-    m = model(nodes, tets, bottom, top, mat.modulus_gpa * 1000.0, mat.poisson_ratio)
+    kept = (Workspace() if workspace is None else workspace).kept(
+        solid.points, solid.triangles, layers
+    )
+    if "order" not in kept:
+        kept["order"] = plan_order(len(solid.points), solid.triangles)
+    elements = wedges(solid, layers, kept["order"])
+    m = model(elements, mat.modulus_gpa * 1000.0, mat.poisson_ratio, kept)
     sol = solve(m, bench_test(apex_mm, bench_force_n))
     (bench,) = sol.patches
     bench_stress = peak_stress_mpa(m, sol.u)
-    top_uz = 3 * m.basis.nodal_dofs[0, layers * n : (layers + 1) * n] + 2
+    top_uz = 3 * elements.top_of_plan + 2
     deflection_map = -sol.u[top_uz]
     fields: dict[str, float | None] = dict.fromkeys(
         (
@@ -204,7 +210,7 @@ def respond(
         activity = scaled(walking, patient.load_vs_walking)
         stress = peak_stress_mpa(m, activity.u)
         under = np.hypot(*(solid.points - np.asarray(apex_mm)).T) <= radius
-        bottom_uz = activity.u[3 * m.basis.nodal_dofs[0, :n] + 2]
+        bottom_uz = activity.u[3 * elements.bottom_of_plan + 2]
         clearance = solid.bottom_mm[under] + bottom_uz[under]
         deflection_map = -activity.u[top_uz]
         load = sum(p.force_n for p in walking_case.patches)
@@ -214,7 +220,7 @@ def respond(
             "activity_load_n": load * patient.load_vs_walking,
             "activity_deflection_mm": activity.patches[0].mean_deflection_mm,
             "peak_stress_mpa": stress,
-            "safety_factor": mat.fatigue_limit_mpa / stress if stress > 0 else math.inf,
+            "safety_factor": mat.pulsating_limit_mpa / stress if stress > 0 else math.inf,
             "clearance_mm": float(clearance.max()) if clearance.size else 0.0,
         }
     return Response(
