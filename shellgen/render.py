@@ -1,4 +1,5 @@
-"""Preview pictures of a shell: a shaded 3D view and a top view, coloured by thickness.
+"""Preview pictures of a shell: a shaded 3D view and a top view, coloured by thickness,
+and, given its mechanics, a plan map of how far its top deflects with the numbers beside it.
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no window, no global
 state) and written atomically as a PNG without time stamp or software tag, so the same
@@ -16,7 +17,7 @@ import os
 import struct
 import zlib
 from pathlib import Path
-from typing import Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
 import numpy as np
 import shapely
@@ -37,14 +38,22 @@ from shellgen.analysis import HeightField
 from shellgen.export import atomic_open, mirror_to_side
 from shellgen.shell import Shell
 
+if TYPE_CHECKING:
+    from shellgen.mechanics import Response
+
 __all__ = ["render_preview"]
 
 _CMAP: Final = "viridis"
+#: Colour map of the deflection map: pale where the top stays put, dark red where it sinks.
+_DEFLECTION_CMAP: Final = "YlOrRd"
+#: Width of the picture, in: the 3D and top views; with mechanics, the deflection map too.
+_WIDTH_IN: Final = 12.0
+_WIDTH_WITH_MECHANICS_IN: Final = 17.0
 #: Direction the light comes from (towards the viewer's upper left), unit vector.
 _LIGHT: Final = np.array([-0.45, -0.35, 0.82]) / np.linalg.norm([-0.45, -0.35, 0.82])
 #: Spacing of the plantar surface drawn in 3D, mm.
 _PLANTAR_STEP_MM: Final = 4.0
-#: Resolution of the picture, dots per inch (12 x 5 in).
+#: Resolution of the picture, dots per inch (12 or 17 x 5 in).
 _DPI: Final = 110
 #: Direction of view of the 3D picture: elevation and azimuth, degrees (mplot3d's convention).
 _VIEW_DEG: Final = (28.0, -62.0)
@@ -53,9 +62,19 @@ _PNG_COMPRESSION: Final = 1
 
 
 def render_preview(
-    shell: Shell, path: str | os.PathLike[str], *, plantar: HeightField | None = None
+    shell: Shell,
+    path: str | os.PathLike[str],
+    *,
+    plantar: HeightField | None = None,
+    response: Response | None = None,
 ) -> Path:
     """Write a PNG preview of ``shell``: 3D view, top view and a thickness colour bar.
+
+    Given its mechanics, the picture is wider and gains, on the right, a plan map of the
+    top surface's deflection (``response.deflection_map_mm`` on the mechanics mesh) with a
+    colour bar in mm, the arch apex the loads are centred on, the shell's outline, and the
+    numbers: arch deflection at walking and at the activity load, bench stiffness, peak
+    stress and safety factor. Without it the picture is the same as before, byte for byte.
 
     Parameters
     ----------
@@ -66,6 +85,9 @@ def render_preview(
     plantar : HeightField, optional
         The foot's plantar surface (foot frame of a right foot), drawn as a mesh over the shell
         in 3D and as height contours in the top view.
+    response : Response, optional
+        The shell's mechanics (:func:`shellgen.mechanics.respond` on this shell), foot frame
+        of a right foot; drawn mirrored back with the shell.
 
     Returns
     -------
@@ -79,7 +101,9 @@ def render_preview(
     pad = max(0.0, 0.1 - (t_hi - t_lo)) / 2.0  # a uniform shell still gets a readable bar
     norm = Normalize(vmin=t_lo - pad, vmax=t_hi + pad)
 
-    fig = Figure(figsize=(12.0, 5.0), dpi=_DPI)
+    width_in = _WIDTH_IN if response is None else _WIDTH_WITH_MECHANICS_IN
+    sx = _WIDTH_IN / width_in  # the 3D and top views keep their size in inches
+    fig = Figure(figsize=(width_in, 5.0), dpi=_DPI)
     canvas = FigureCanvasAgg(fig)
     spec = shell.spec
     fig.suptitle(
@@ -87,9 +111,9 @@ def render_preview(
         f"  ·  {spec.thickness_mm:.1f} mm  ·  {len(faces)} faces",
         fontsize=12,
     )
-    ax3d = fig.add_axes((0.01, 0.04, 0.55, 0.84))
-    ax_top = fig.add_axes((0.645, 0.27, 0.34, 0.6))
-    ax_bar = fig.add_axes((0.665, 0.17, 0.3, 0.035))
+    ax3d = fig.add_axes((0.01 * sx, 0.04, 0.55 * sx, 0.84))
+    ax_top = fig.add_axes((0.645 * sx, 0.27, 0.34 * sx, 0.6))
+    ax_bar = fig.add_axes((0.665 * sx, 0.17, 0.3 * sx, 0.035))
 
     cmap = colormaps[_CMAP]  # a copy each time it is looked up: once here
     triangles = vertices[faces]
@@ -110,7 +134,12 @@ def render_preview(
         _draw_plantar_top(ax_top, plantar, mirror)
     low, high = ("lateral", "medial") if mirror > 0 else ("medial", "lateral")
     _plain_ticks(ax_top, 7.0, 8.0, "x (mm)", f"{low}  <-  y (mm)  ->  {high}")
-    _draw_bar(ax_bar, norm, cmap)
+    _draw_bar(ax_bar, norm, cmap, "shell thickness along the normal (mm)")
+    if response is not None:
+        # The map is drawn as large as the top view, at its scale, to the right of it.
+        ax_map = fig.add_axes((0.72, 0.27, 0.34 * sx, 0.6), sharex=ax_top, sharey=ax_top)
+        ax_map_bar = fig.add_axes((0.72 + 0.02 * sx, 0.17, 0.3 * sx, 0.035))
+        _draw_mechanics(ax_map, ax_map_bar, response, shell.outline, mirror)
 
     canvas.draw()
     # The figure is opaque: its RGB is the whole picture.
@@ -293,15 +322,96 @@ def _draw_top(
     ax.set_title("top view", fontsize=10)
 
 
-def _draw_bar(ax: Axes, norm: Normalize, cmap: Colormap) -> None:
-    """A horizontal colour bar of ``norm`` through ``cmap``, labelled below."""
+def _draw_bar(ax: Axes, norm: Normalize, cmap: Colormap, label: str) -> None:
+    """A horizontal colour bar of ``norm`` through ``cmap``, labelled ``label`` below."""
     ax.imshow(
         np.linspace(0.0, 1.0, 256)[None, :],
         cmap=cmap,
         aspect="auto",
         extent=(cast(float, norm.vmin), cast(float, norm.vmax), 0.0, 1.0),
     )
-    _plain_ticks(ax, 10.0, 10.0, "shell thickness along the normal (mm)", None)
+    _plain_ticks(ax, 10.0, 10.0, label, None)
+
+
+def _draw_mechanics(
+    ax: Axes, ax_bar: Axes, response: Response, outline: Polygon, mirror: float
+) -> None:
+    """The deflection map seen from above, its colour bar, the apex, and the numbers.
+
+    The map is the top surface's downward displacement at each plan vertex of the mechanics
+    mesh, shaded linearly between them (the quadratic elements' corner values); ``mirror``
+    -1 draws a left shell. ``ax`` shares the top view's limits, so both are at one scale.
+    The title (which load) and the numbers go in the picture's top right corner.
+    """
+    cmap = colormaps[_DEFLECTION_CMAP]
+    points = np.asarray(response.plan_points_mm, dtype=np.float64)
+    deflection = np.asarray(response.deflection_map_mm, dtype=np.float64)
+    low = min(0.0, float(deflection.min()))
+    norm = Normalize(vmin=low, vmax=max(float(deflection.max()), low + 0.01))
+    ax.tripcolor(
+        Triangulation(points[:, 0], mirror * points[:, 1], response.plan_triangles),
+        deflection,
+        shading="gouraud",
+        cmap=cmap,
+        norm=norm,
+    )
+    _draw_outline(ax, outline, mirror)
+    apex_x, apex_y = response.apex_mm
+    ax.plot(
+        [apex_x],
+        [mirror * apex_y],
+        marker="+",
+        markersize=11,
+        markeredgewidth=2.2,
+        color="black",
+        linestyle="none",
+    )
+    ax.annotate(
+        "arch apex",
+        (apex_x, mirror * apex_y),
+        xytext=(6.0, -4.0 if mirror > 0 else 4.0),
+        textcoords="offset points",
+        ha="left",
+        va="top" if mirror > 0 else "bottom",
+        fontsize=8,
+    )
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if response.activity_load_n is None:
+        title = f"Deflection under the {response.bench_force_n:g} N bench load"
+    else:
+        title = f"Deflection at the activity load, {response.activity_load_n:.0f} N midfoot"
+    fig = ax.get_figure()
+    assert fig is not None
+    x0 = ax.get_position().x0
+    fig.text(x0, 0.975, title, ha="left", va="top", fontsize=10, weight="bold")
+    fig.text(
+        x0,
+        0.925,
+        "\n".join(_mechanics_lines(response)),
+        ha="left",
+        va="top",
+        fontsize=9,
+        linespacing=1.45,
+    )
+    _draw_bar(ax_bar, norm, cmap, "downward deflection of the top (mm)")
+
+
+def _mechanics_lines(response: Response) -> list[str]:
+    """The mechanics numbers as short lines of text, mm, N/mm and MPa."""
+    bench = (
+        f"bench stiffness {response.bench_stiffness_n_per_mm:.0f} N/mm "
+        f"({response.bench_force_n:g} N: {response.bench_deflection_mm:.2f} mm)"
+    )
+    if response.deflection_mm is None or response.activity_deflection_mm is None:
+        return [bench, f"peak stress {response.bench_peak_stress_mpa:.1f} MPa (bench load)"]
+    return [
+        f"arch deflection {response.deflection_mm:.2f} mm walking, "
+        f"{response.activity_deflection_mm:.2f} mm at the activity load",
+        bench,
+        f"peak stress {response.peak_stress_mpa:.1f} MPa  ·  "
+        f"safety factor {response.safety_factor:.2f}",
+    ]
 
 
 def _plain_ticks(
