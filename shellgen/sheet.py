@@ -5,8 +5,11 @@ prescription (profile and patient factors); the plantar map with outlines and la
 every ordered modification (post, skive, lift, spur pocket, met pad, extension) drawn where
 it lies, beside the medial arch profile, with the modifications listed below them and what
 the shoe fit trimmed off the outline (the report's ``shoe_fit``); the shell's preview (3D
-view and thickness map); and three tables: every number of the shell with its source and
-rule, the foot's measures, and the validation checks with their measured values and limits.
+view and thickness map, and the deflection map when the shell was calibrated by mechanics);
+when the report has a ``mechanics`` section, its numbers (target and arch deflection at
+walking and at the activity load, bench stiffness, peak stress, safety factor, clearance under
+the arch); and three tables: every number of the shell with its source and rule, the foot's
+measures, and the validation checks with their measured values and limits.
 
 The pictures come from :func:`shellgen.plot.analysis_figure` (drawn for the page's size)
 and from the preview PNG the build wrote; the numbers from the build's JSON report, so a
@@ -84,6 +87,23 @@ _SPEC_ROWS: Final = (
     ("label", "label"),
     ("label_depth_mm", "label depth"),
 )
+#: Height of the mechanics table (figure fraction), taken from the pictures above it.
+_MECHANICS_HEIGHT: Final = 0.085
+#: The mechanics table's rows, in two columns: key, name, unit.
+_MECHANICS_ROWS: Final = (
+    (
+        ("target_deflection_mm", "target arch deflection, walking", "mm"),
+        ("deflection_mm", "arch deflection, walking", "mm"),
+        ("activity_deflection_mm", "arch deflection, activity", "mm"),
+        ("clearance_mm", "clearance under the arch, activity", "mm"),
+    ),
+    (
+        ("bench_stiffness_n_per_mm", "bench stiffness", "N/mm"),
+        ("bench_deflection_mm", "bench deflection", "mm"),
+        ("peak_stress_mpa", "peak stress, activity", "MPa"),
+        ("safety_factor", "safety factor (fatigue)", "1"),
+    ),
+)
 #: Colour of the modifications drawn on the plantar map and listed below it.
 _MARK_COLOUR: Final = "#d81b60"
 _UNIT_TEXT: Final = {"mm": " mm", "deg": "°", "1": "", "": "", "cm3": " cm³", "mm2": " mm²"}
@@ -155,25 +175,34 @@ def design_page(page: SheetPage) -> Figure:
     validation = _section(report, "validation")
     inputs = _section(report, "inputs")
 
+    mechanics = report.get("mechanics")
+    # With mechanics, both pictures give up some height to the mechanics table under them.
+    shift = _MECHANICS_HEIGHT if isinstance(mechanics, Mapping) else 0.0
     _header(fig, page, analysis, validation)
     marks = _marks(page.foot, spec)
+    plantar_height = 0.29 - 0.625 * shift
     _picture(
         fig,
-        (_LEFT, 0.605, _RIGHT - _LEFT, 0.29),
+        (_LEFT, 0.895 - plantar_height, _RIGHT - _LEFT, plantar_height),
         _analysis_picture(
-            page.foot, (_RIGHT - _LEFT) * PAGE_SIZE_IN[0], 0.29 * PAGE_SIZE_IN[1], marks
+            page.foot, (_RIGHT - _LEFT) * PAGE_SIZE_IN[0], plantar_height * PAGE_SIZE_IN[1], marks
         ),
         "Plantar map with landmarks and modifications  ·  medial arch profile",
     )
     listed = "  ·  ".join(f"{i}  {m.caption}" for i, m in enumerate(marks, start=1))
-    fig.text(_LEFT, 0.5965, f"Modifications: {listed or 'none'}", fontsize=7.5, color=_MARK_COLOUR)
-    fig.text(_LEFT, 0.5855, _shoe_fit(report), fontsize=7.5, color=_MARK_COLOUR)
+    lines_y = 0.5965 + 0.625 * shift
+    fig.text(_LEFT, lines_y, f"Modifications: {listed or 'none'}", fontsize=7.5, color=_MARK_COLOUR)
+    fig.text(_LEFT, lines_y - 0.011, _shoe_fit(report), fontsize=7.5, color=_MARK_COLOUR)
+    preview_height = 0.221 - 0.375 * shift
     _picture(
         fig,
-        (_LEFT, 0.345, _RIGHT - _LEFT, 0.221),
+        (_LEFT, 0.345 + shift, _RIGHT - _LEFT, preview_height),
         _squeeze_white(np.asarray(mpimg.imread(page.preview_png), dtype=np.float64)),
-        "Shell preview  ·  thickness map (seen from above)",
+        "Shell preview  ·  thickness map (seen from above)"
+        + ("  ·  deflection map" if shift else ""),
     )
+    if isinstance(mechanics, Mapping):
+        _mechanics_table(fig, mechanics, top=0.34 + shift)
     y = _spec_table(fig, spec, top=0.318)
     _rule_notes(fig, spec, top=y - 0.006)
     y = _validation_table(fig, validation, top=0.318)
@@ -392,6 +421,45 @@ def _spec_table(fig: Figure, spec: Mapping[str, object], *, top: float) -> float
         fig.text(x_source, y, source, fontsize=size, color=_SOURCE_COLOURS.get(source, "black"))
         fig.text(x_rule, y, _short_rule(str(entry.get("rule", ""))), fontsize=size - 0.5)
     return y
+
+
+def _mechanics_table(fig: Figure, mechanics: Mapping[str, object], *, top: float) -> None:
+    """The report's ``mechanics`` numbers in two columns, and how the thickness was solved.
+
+    The loads are the report's: ``load_n`` (walking midfoot), ``activity_load_n``, and the
+    bench force, which is its stiffness times its deflection.
+    """
+    size = 7.0
+    fig.text(_LEFT, top, "Mechanics (finite elements)", fontsize=10, weight="bold")
+    loads = {
+        "deflection_mm": mechanics.get("load_n"),
+        "activity_deflection_mm": mechanics.get("activity_load_n"),
+        "peak_stress_mpa": mechanics.get("activity_load_n"),
+        "clearance_mm": mechanics.get("activity_load_n"),
+    }
+    stiffness = mechanics.get("bench_stiffness_n_per_mm")
+    bench = mechanics.get("bench_deflection_mm")
+    if isinstance(stiffness, int | float) and isinstance(bench, int | float):
+        loads["bench_stiffness_n_per_mm"] = loads["bench_deflection_mm"] = stiffness * bench
+    for column, rows in enumerate(_MECHANICS_ROWS):
+        x_name = _LEFT + 0.455 * column
+        x_value = x_name + 0.35
+        y = top - 0.4 * _row_step(size)
+        for key, name, unit in rows:
+            y -= _row_step(size)
+            load = loads.get(key)
+            at = f" ({load:.0f} N)" if isinstance(load, int | float) else ""
+            fig.text(x_name, y, name + at, fontsize=size)
+            value = _format(mechanics.get(key), unit)
+            bold = key in ("deflection_mm", "safety_factor")
+            fig.text(x_value, y, value, fontsize=size, ha="right", weight="bold" if bold else None)
+    provenance = mechanics.get("provenance")
+    thickness = mechanics.get("thickness_mm")
+    if provenance:
+        said = f"Thickness {_format(thickness, 'mm')}: {provenance}"
+        for line in textwrap.wrap(said, width=170)[:2]:
+            y -= _row_step(6.0)
+            fig.text(_LEFT, y, line, fontsize=6.0, color=_MUTED)
 
 
 def _short_rule(rule: str, max_chars: int = 48) -> str:

@@ -12,9 +12,13 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
+from shellgen.calibration import ACTIVITY_LOAD, calibrate, deflection_target_mm
+from shellgen.mechanics import Patient, respond, solid_of_shell
 from shellgen.pipeline import analyze_file, build_foot
 from shellgen.profile import load_profile, profile_path, with_fields
+from shellgen.render import render_preview
 from shellgen.sheet import SheetPage, _format, _squeeze_white, write_design_sheet
+from shellgen.shell import build
 from shellgen.synth import synth_scan, write_ply
 
 needs_poppler = pytest.mark.skipif(
@@ -202,3 +206,82 @@ def test_what_the_shoe_trimmed_is_shown_under_the_modifications(
     ) in re.sub(r"\s+", " ", text)
     plain = pdf_text(write_design_sheet(tmp_path / "p.pdf", [page]), "-layout")
     assert "Shoe fit: no shoe given" in plain
+
+
+@pytest.fixture(scope="module")
+def mechanics_page(page: SheetPage, tmp_path_factory: pytest.TempPathFactory) -> SheetPage:
+    """The page's shell with a ``mechanics`` section in its report, as a build calibrated by
+    mechanics writes it: the shell's response on the 6 mm mechanics mesh, and its preview
+    with the deflection map."""
+    spec = calibrate(page.foot, page.profile)
+    shell = build(page.foot, spec)
+    patient = page.profile.patient
+    response = respond(
+        solid_of_shell(shell, 6.0),
+        spec.material,
+        page.foot.landmarks.arch_apex,
+        Patient(patient.bodyweight_kg, ACTIVITY_LOAD[patient.activity]),
+    )
+    target = deflection_target_mm(
+        patient.bodyweight_kg, page.foot.arch.type, patient.arch_flexibility
+    )
+    report = copy.deepcopy(dict(page.report))
+    report["mechanics"] = {
+        "target_deflection_mm": target,
+        **{
+            key: getattr(response, key)
+            for key in (
+                "deflection_mm",
+                "activity_deflection_mm",
+                "bench_deflection_mm",
+                "bench_stiffness_n_per_mm",
+                "peak_stress_mpa",
+                "safety_factor",
+                "clearance_mm",
+                "load_n",
+                "activity_load_n",
+            )
+        },
+        "thickness_mm": spec.thickness_mm,
+        "provenance": f"FE: target {target:.2f} mm at {response.load_n:.0f} N, "
+        f"{response.deflection_mm:.2f} mm with {spec.thickness_mm:.2f} mm {spec.material.name}",
+    }
+    preview = render_preview(shell, tmp_path_factory.mktemp("mech") / "A7-L.png", response=response)
+    return SheetPage(page.order_id, "A7-L", page.foot, report, preview, page.profile)
+
+
+@needs_poppler
+def test_the_mechanics_numbers_are_tabled_when_the_report_has_them(
+    mechanics_page: SheetPage, tmp_path: Path
+) -> None:
+    text = pdf_text(write_design_sheet(tmp_path / "m.pdf", [mechanics_page]), "-layout")
+    m = mechanics_page.report["mechanics"]
+    assert isinstance(m, dict)
+    assert "Mechanics (finite elements)" in text
+    assert "thickness map (seen from above) · deflection map" in text
+    assert re.search(
+        rf"arch deflection, walking \({m['load_n']:.0f} N\)\s+{m['deflection_mm']:.2f} mm", text
+    )
+    assert re.search(rf"target arch deflection, walking\s+{m['target_deflection_mm']:.2f} mm", text)
+    bench_n = m["bench_stiffness_n_per_mm"] * m["bench_deflection_mm"]
+    assert round(bench_n) == 200  # the bench test's force, read back from the report
+    assert re.search(rf"bench stiffness \(200 N\)\s+{m['bench_stiffness_n_per_mm']:.0f} N/mm", text)
+    assert re.search(rf"peak stress, activity \({m['activity_load_n']:.0f} N\)\s+\d+\.\d MPa", text)
+    assert re.search(rf"safety factor \(fatigue\)\s+{m['safety_factor']:.2f}", text)
+    assert f"Thickness {m['thickness_mm']:.2f} mm: {m['provenance']}" in text
+
+
+@needs_poppler
+def test_a_report_without_mechanics_or_with_null_mechanics_has_no_table(
+    page: SheetPage, tmp_path: Path
+) -> None:
+    assert "mechanics" not in page.report or page.report["mechanics"] is None
+    report = {**page.report, "mechanics": None}  # calibrated by rule
+    ruled = SheetPage(page.order_id, "A7-L", page.foot, report, page.preview_png, page.profile)
+    absent = {k: v for k, v in page.report.items() if k != "mechanics"}
+    older = SheetPage(page.order_id, "A7-L", page.foot, absent, page.preview_png, page.profile)
+    ruled_pdf = write_design_sheet(tmp_path / "ruled.pdf", [ruled])
+    assert ruled_pdf.read_bytes() == write_design_sheet(tmp_path / "old.pdf", [older]).read_bytes()
+    text = pdf_text(ruled_pdf, "-layout")
+    assert "Mechanics" not in text and "deflection" not in text
+    assert "Shell specification" in text and "Validation" in text
