@@ -5,13 +5,14 @@ walking load, the target arch deflection is what their polypropylene shell defle
 reference foot of that weight. Their shells: neutral or pronated feet 4.0 mm below 75 kg and
 4.5 mm from 75 kg; cavoid feet 3.0 mm and 4.0 mm.
 
-Reference feet: the synthetic standing foot of ``shellgen.synth`` (260 mm), with its default
-arch for the neutral posture and a 20 mm arch rise for the cavoid one, scanned without noise,
-prepared and analysed like any scan. Each is calibrated with the standard profile made
-polypropylene, its thickness set to McCormick's, built, and loaded with the patient's
-walking load (``shellgen.mechanics``) at 60 kg (the class below 75 kg) and 90 kg (from
-75 kg). The model is linear, so a class's deflection per kilogram holds at every weight in
-it; the file stores that.
+Reference feet: the synthetic standing foot of ``shellgen.synth`` (260 mm), scanned without
+noise, prepared and analysed like any scan: for the neutral posture a 16 mm arch rise reaching
+22 % of the length in from the medial edge (analysed as a normal arch, arch index 0.24), for
+the cavoid one 24 mm reaching 26 % (a high arch, index 0.19). Each is calibrated with the
+standard profile made polypropylene, its thickness set to McCormick's, built, and loaded
+with the patient's walking load (``shellgen.mechanics``) at 60 kg (the class below 75 kg)
+and 90 kg (from 75 kg). The model is linear, so a class's deflection per kilogram holds at
+every weight in it; the file stores that.
 
 Run: ``python scripts/deflection_targets.py`` (about a minute).
 """
@@ -39,7 +40,10 @@ CASES = (
     ("cavoid", "below_75kg", 3.0, 60.0),
     ("cavoid", "from_75kg", 4.0, 90.0),
 )
-FEET = {"neutral": FootModel(), "cavoid": FootModel(arch_rise_mm=20.0)}
+FEET = {
+    "neutral": FootModel(arch_rise_mm=16.0, arch_width_frac=0.22),
+    "cavoid": FootModel(arch_rise_mm=24.0, arch_width_frac=0.26),
+}
 
 
 def reference_foot(model: FootModel) -> shellgen.analysis.Foot:

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from shellgen.analysis import ArchType, Foot, Point2
-from shellgen.errors import ProfileError, ScanError
+from shellgen.errors import GeometryError, ProfileError, ScanError
 from shellgen.limits import FOOT_LENGTH_RANGE_MM
 from shellgen.materials import MATERIALS, Material, material
 from shellgen.prescription import PRESCRIPTION_LIMITS, Prescription
@@ -597,6 +597,9 @@ class MechanicsFit:
         The built shell's response at that thickness.
     target_deflection_mm : float
         The arch deflection aimed at under the walking load, mm.
+    deflection_thickness_mm : float
+        The thickness that met the target (or the bound it stopped at), before any
+        thickening for fatigue, mm.
     provenance : str
         E.g. ``"FE: target 1.80 mm at 245 N, 1.79 mm with 3.42 mm PA12"``, with the reason
         when the thickness sits at a bound.
@@ -605,6 +608,7 @@ class MechanicsFit:
     spec: ShellSpec
     response: Any
     target_deflection_mm: float
+    deflection_thickness_mm: float
     provenance: str
 
     def as_json(self) -> dict[str, dict[str, object]]:
@@ -738,6 +742,12 @@ def thickness_by_mechanics(
     for _ in range(_MAX_EVALUATIONS):
         trial, r = at(t)
         d = r.deflection_mm
+        if d <= 0.0:
+            raise GeometryError(
+                f"profile {profile.name!r}: under the patient's load the arch of the "
+                f"{t:.2f} mm shell rises ({-d:.2f} mm) instead of coming down: the shell rocks "
+                "on its underside (a posted heel rests on its low edge); calibrate it by rule"
+            )
         if abs(d / target - 1.0) <= DEFLECTION_TOL:
             break
         if t <= low and d < target:
@@ -759,6 +769,7 @@ def thickness_by_mechanics(
             f"profile {profile.name!r}: the thickness for a {target:.2f} mm arch deflection did "
             f"not settle in {_MAX_EVALUATIONS} builds (last {t:.2f} mm gave {d:.2f} mm)"
         )
+    met_mm = trial.thickness_mm
     safety = r.safety_factor
     fatigue = ""
     while safety < SAFETY_FACTOR_MIN:
@@ -784,4 +795,4 @@ def thickness_by_mechanics(
             "1", "calibrated", f"raised to keep the {mat.min_wall_mm:g} mm minimum wall"
         )
     solved = dataclasses.replace(trial, provenance=MappingProxyType(rules))
-    return MechanicsFit(solved, r, target, provenance)
+    return MechanicsFit(solved, r, target, met_mm, provenance)

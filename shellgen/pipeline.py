@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from shellgen import __version__
 from shellgen.analysis import Foot, analyze
-from shellgen.calibration import calibrate
+from shellgen.calibration import MechanicsFit, calibrate, thickness_by_mechanics
 from shellgen.errors import GeometryError
 from shellgen.export import export_shell, write_json
 from shellgen.profile import Profile
@@ -153,6 +153,30 @@ class _Clock:
         self._last = now
 
 
+def mechanics_json(fit: MechanicsFit | None) -> dict[str, object] | None:
+    """The build report's ``mechanics`` section: the calibrated shell's response (mm, N,
+    MPa), or None for a shell calibrated by rule."""
+    if fit is None:
+        return None
+    r = fit.response
+    numbers = {
+        "target_deflection_mm": fit.target_deflection_mm,
+        "deflection_mm": r.deflection_mm,
+        "activity_deflection_mm": r.activity_deflection_mm,
+        "bench_deflection_mm": r.bench_deflection_mm,
+        "bench_stiffness_n_per_mm": r.bench_stiffness_n_per_mm,
+        "peak_stress_mpa": r.peak_stress_mpa,
+        "safety_factor": r.safety_factor,
+        "clearance_mm": r.clearance_mm,
+        "load_n": r.load_n,
+        "activity_load_n": r.activity_load_n,
+        "thickness_mm": fit.spec.thickness_mm,
+    }
+    section: dict[str, object] = {k: round(float(v), 4) for k, v in numbers.items()}
+    section["provenance"] = fit.provenance
+    return section
+
+
 def build_file(
     scan_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -167,6 +191,7 @@ def build_file(
     side: str = "auto",
     kind: str = "auto",
     length_mm: float | None = None,
+    mechanics: bool = False,
 ) -> BuildResult:
     """Scan file to validated shell files: ``<stem>.stl``, ``.3mf``, ``.json``, ``.png``.
 
@@ -198,6 +223,7 @@ def build_file(
         force=force,
         order_id=order_id,
         clock=clock,
+        mechanics=mechanics,
     )
 
 
@@ -212,14 +238,22 @@ def build_foot(
     force: bool = False,
     order_id: str | None = None,
     clock: _Clock | None = None,
+    mechanics: bool = False,
 ) -> BuildResult:
     """An analysed foot to validated shell files, as :func:`build_file` (no scan re-read).
 
     Batch runs and the studio call this with a cached ``Foot`` for every profile change.
+    With ``mechanics`` the thickness is solved for the target arch deflection
+    (:func:`~shellgen.calibration.thickness_by_mechanics`), the report gets a ``mechanics``
+    section (:func:`mechanics_json`; null otherwise) and the preview a deflection map.
     """
     clock = clock or _Clock()
     with _one_blas_thread():
         spec = calibrate(foot, profile, order_id=order_id)
+        fit = None
+        if mechanics:
+            fit = thickness_by_mechanics(foot, spec, profile)
+            spec = fit.spec
         clock.lap("calibrate")
         shell = build(foot, spec)
         clock.lap("build")
@@ -243,7 +277,12 @@ def build_foot(
                     shell, report, out, stem, formats=formats, force=force, metadata=metadata
                 )
             )
-        outputs["png"] = render_preview(shell, out / f"{stem}.png", plantar=foot.plantar)
+        outputs["png"] = render_preview(
+            shell,
+            out / f"{stem}.png",
+            plantar=foot.plantar,
+            response=fit.response if fit is not None else None,
+        )
         clock.lap("export")
     outputs["json"] = out / f"{stem}.json"
     summary: dict[str, object] = {
@@ -253,6 +292,7 @@ def build_foot(
         "inputs": {"scan_sha256": scan_sha256, "profile_sha256": profile_sha256},
         "version": __version__,
         "shoe_fit": shoe_fit_json(shell.plan.shoe_trim if shell.plan else None),
+        "mechanics": mechanics_json(fit),
         "outputs": {k: str(v) for k, v in sorted(outputs.items())},
         "timings_s": clock.timings,
     }

@@ -89,3 +89,39 @@ def test_tpu_is_refused_for_a_rigid_shell_with_the_reason(foot: Foot, standard: 
     tpu = with_fields(standard, material="TPU-95A")
     with pytest.raises(ProfileError, match=r"TPU-95A \(0.05 GPa\) cannot make a rigid shell"):
         fit_for(foot, tpu)
+
+
+MCCORMICK_TOL_MM = 0.25
+
+
+@pytest.fixture(scope="module")
+def reference_feet() -> dict[str, Foot]:
+    """The reference feet the targets were derived on (scripts/deflection_targets.py)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from deflection_targets import FEET, reference_foot
+
+    return {posture: reference_foot(model) for posture, model in FEET.items()}
+
+
+@pytest.mark.parametrize(
+    ("posture", "weight_class"),
+    [(p, w) for p in ("neutral", "cavoid") for w in ("below_75kg", "from_75kg")],
+)
+def test_mccormicks_shells_are_the_thickness_that_meets_the_deflection_target(
+    reference_feet: dict[str, Foot], posture: str, weight_class: str
+) -> None:
+    """PP, walking, semi-rigid, on the reference foot: the deflection target is met at
+    McCormick's thickness (4.0/4.5 mm neutral, 3.0/4.0 mm cavoid at 60/90 kg), at the
+    default mechanics mesh the targets were derived on."""
+    mccormick_mm, weight_kg, _ = DEFLECTION_MM_PER_KG[(posture, weight_class)]
+    foot = reference_feet[posture]
+    assert foot.arch.type == ("high" if posture == "cavoid" else "normal")
+    profile = with_fields(load_profile(profile_path("standard")), material="PP")
+    profile = with_fields(profile, bodyweight_kg=weight_kg)
+    fit = thickness_by_mechanics(foot, calibrate(foot, profile), profile)
+    assert fit.deflection_thickness_mm == pytest.approx(mccormick_mm, abs=MCCORMICK_TOL_MM)
+    # fatigue: the safety factor of 2 at the activity load is always kept
+    assert fit.response.safety_factor >= SAFETY_FACTOR_MIN

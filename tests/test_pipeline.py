@@ -117,3 +117,36 @@ def test_the_report_says_what_a_narrow_shoe_trimmed_and_that_a_roomy_one_trimmed
         "x_range_mm": None,
         "summary": "fits the shoe, nothing trimmed",
     }
+
+
+def test_a_build_by_mechanics_reports_the_shells_response_and_one_by_rule_reports_none(
+    plantar_foot: Foot, tmp_path: Path
+) -> None:
+    from shellgen.calibration import DEFLECTION_TOL, SAFETY_FACTOR_MIN
+
+    profile = load_profile(profile_path("standard"))
+    by_rule = pipeline.build_foot(
+        plantar_foot, tmp_path / "rule", "s", profile=profile, profile_sha256="0" * 64, formats=()
+    )
+    assert json.loads(by_rule.outputs["json"].read_text())["mechanics"] is None
+
+    result = pipeline.build_foot(
+        plantar_foot,
+        tmp_path / "fe",
+        "s",
+        profile=profile,
+        profile_sha256="0" * 64,
+        formats=("stl",),
+        mechanics=True,
+    )
+    section = json.loads(result.outputs["json"].read_text())["mechanics"]
+    spec = json.loads(result.outputs["json"].read_text())["spec"]
+    assert section["thickness_mm"] == pytest.approx(spec["thickness_mm"]["value"], abs=1e-3)
+    assert section["safety_factor"] >= SAFETY_FACTOR_MIN
+    assert section["bench_stiffness_n_per_mm"] == pytest.approx(
+        200.0 / section["bench_deflection_mm"], rel=1e-3
+    )
+    on_target = abs(section["deflection_mm"] / section["target_deflection_mm"] - 1.0)
+    assert on_target <= DEFLECTION_TOL or ";" in section["provenance"]  # or a bound, said why
+    assert section["provenance"].startswith("FE: target")
+    assert result.report.ok

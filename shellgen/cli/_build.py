@@ -43,6 +43,14 @@ def register(app: typer.Typer) -> None:
         side: SideOpt = "auto",
         kind: KindOpt = "auto",
         length_mm: LengthOpt = None,
+        mechanics: Annotated[
+            bool,
+            typer.Option(
+                "--mechanics",
+                help="Solve the thickness for the target arch deflection by finite elements; "
+                "the report gets a mechanics section and the preview a deflection map.",
+            ),
+        ] = False,
     ) -> None:
         """Build, validate and export a calibrated shell for a scanned foot."""
         from shellgen.export import EXPORT_FORMATS, OPTIONAL_FORMATS
@@ -68,6 +76,7 @@ def register(app: typer.Typer) -> None:
             side=side,
             kind=kind,
             length_mm=length_mm,
+            mechanics=mechanics,
         )
         for kind_, path in sorted(result.outputs.items()):
             typer.echo(f"{kind_:>4}: {path}")
