@@ -8,6 +8,11 @@ splits it: the server's part (change received to shell pushed, of which calibrat
 build), the trip to the page (serialise, send, decode) and the drawing. Validation is let
 finish between changes, as during a designer's pause.
 
+It also times the shell's mechanics (numbers and deflection map, solved on a worker thread
+after each new shell): from the key event to the frame after they reached the page. And, to
+show that a solve never holds up the shell, a second series of changes is made in quick
+succession, each as soon as the previous shell is drawn, while that shell's solve runs.
+
 Run with ``python -m benchmarks.studio_latency [--changes N] [--scan FILE] [--json OUT]``.
 """
 
@@ -64,7 +69,27 @@ async (key) => {
   const pressed = performance.now();
   thumb.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
   const { arrived, trip, drawn } = await shown;
-  return { arrived_ms: arrived - pressed, drawn_ms: drawn - pressed, trip_ms: trip };
+  return { arrived_ms: arrived - pressed, drawn_ms: drawn - pressed, trip_ms: trip,
+           pressed_at: performance.timeOrigin + pressed, build: marker.dataset.build };
+}
+"""
+
+#: In the page: wait until the mechanics of shell ``build`` are shown, and time them from
+#: ``pressed_at`` (epoch ms) to the frame after they arrived.
+_MECHANICS_JS = """
+async ([build, pressedAt]) => {
+  const panel = document.querySelector('#mechanics');
+  const ready = () => panel.dataset.build === build;
+  if (!ready()) {
+    await new Promise((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (ready()) { observer.disconnect(); resolve(); }
+      });
+      observer.observe(panel, { attributes: true });
+    });
+  }
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  return performance.timeOrigin + performance.now() - pressedAt;
 }
 """
 
@@ -92,12 +117,14 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def measure(page: Page, changes: int) -> dict[str, list[float]]:
-    """Nudge the thickness override ``changes`` times; latencies in ms per change."""
+    """Nudge the thickness override ``changes`` times with a pause after each, then
+    ``changes`` times in quick succession; latencies in ms per change."""
     page.get_by_text("Overrides").click()
     control = page.locator("#control-override-thickness_mm")
     control.scroll_into_view_if_needed()
-    names = ("drawn_ms", "arrived_ms", "server_ms", "build_ms", "trip_ms")
+    names = ("drawn_ms", "arrived_ms", "server_ms", "build_ms", "trip_ms", "mechanics_ms")
     out: dict[str, list[float]] = {name: [] for name in names}
+    out["solve_ms"] = []
     for i in range(changes):
         key = "ArrowRight" if (i // 5) % 2 == 0 else "ArrowLeft"
         result = page.evaluate(_MEASURE_JS, key)
@@ -108,6 +135,10 @@ def measure(page: Page, changes: int) -> dict[str, list[float]]:
         out["trip_ms"].append(float(result["trip_ms"]))
         built = page.locator('#numbers td.value[data-label="Built in"]').inner_text()
         out["build_ms"].append(float(built))
+        mechanics = page.evaluate(_MECHANICS_JS, [result["build"], result["pressed_at"]])
+        out["mechanics_ms"].append(float(mechanics))
+        solved = page.locator('#mechanics td.value[data-label="Solved in"]').inner_text()
+        out["solve_ms"].append(float(solved))
         # A designer pauses between changes: validation finishes before the next one.
         page.wait_for_function(
             "!document.querySelector('#check-chip').innerText.includes('checking')",
@@ -115,6 +146,15 @@ def measure(page: Page, changes: int) -> dict[str, list[float]]:
         )
         page.wait_for_timeout(100)
     out["render_ms"] = [d - a for d, a in zip(out["drawn_ms"], out["arrived_ms"], strict=True)]
+    # Quick succession: each change as soon as the previous shell is drawn, while its
+    # mechanics are being solved; then the last one's mechanics.
+    out["busy_drawn_ms"] = []
+    for i in range(changes):
+        key = "ArrowRight" if (i // 5) % 2 == 0 else "ArrowLeft"
+        result = page.evaluate(_MEASURE_JS, key)
+        out["busy_drawn_ms"].append(float(result["drawn_ms"]))
+    last = page.evaluate(_MECHANICS_JS, [result["build"], result["pressed_at"]])
+    out["busy_last_mechanics_ms"] = [float(last)]
     return out
 
 
@@ -124,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--changes", type=int, default=30)
     parser.add_argument("--scan", type=Path, default=SCANS / "myfeet_left_foot_m.stl")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.add_argument("--screenshot", type=Path, default=None, help="the page at the end")
     args = parser.parse_args(argv)
 
     port = _free_port()
@@ -148,12 +189,17 @@ def main(argv: list[str] | None = None) -> None:
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.wait_for_selector("#update-ms", state="attached", timeout=60_000)
                 results = measure(page, args.changes)
+                if args.screenshot is not None:
+                    page.screenshot(path=args.screenshot)
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=10)
 
-    print(f"studio latency on {args.scan.name}, {args.changes} single-step changes")
+    print(
+        f"studio latency on {args.scan.name}, {args.changes} single-step changes with a pause"
+        f" and {args.changes} in quick succession"
+    )
     print(f"{'':34s} {'median':>8s} {'p90':>8s} {'max':>8s}")
     for name, label in (
         ("drawn_ms", "change -> new shell drawn"),
@@ -162,6 +208,10 @@ def main(argv: list[str] | None = None) -> None:
         ("build_ms", "    of which calibrate + build"),
         ("trip_ms", "  push -> shell in the page"),
         ("render_ms", "  in the page -> drawn"),
+        ("mechanics_ms", "change -> mechanics drawn"),
+        ("solve_ms", "  of which the solve (6 mm mesh)"),
+        ("busy_drawn_ms", "quick changes: new shell drawn"),
+        ("busy_last_mechanics_ms", "  last change -> its mechanics"),
     ):
         v = results[name]
         print(f"{label:34s} {statistics.median(v):8.1f} {_percentile(v, 0.9):8.1f} {max(v):8.1f}")

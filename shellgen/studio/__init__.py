@@ -2,7 +2,8 @@
 
 The pure parts are importable without a browser: :class:`Workspace` (where the studio may
 read and write), :class:`Session` (a cached analysed foot and the shell built from a
-profile), and the controls made from the profile schema (:data:`CONTROLS`, :func:`apply`).
+profile) with its :func:`mechanics`, and the controls made from the profile schema
+(:data:`CONTROLS`, :func:`apply`).
 :func:`serve` runs the trame app.
 """
 
@@ -14,17 +15,30 @@ from pathlib import Path
 
 from shellgen.errors import ShellgenError
 from shellgen.studio._controls import CONTROLS, Control, apply, source_of, value_of
-from shellgen.studio._session import Session, check, export, profile_toml, revise, start
+from shellgen.studio._session import (
+    MECHANICS_SPACING_MM,
+    Mechanics,
+    Session,
+    check,
+    export,
+    mechanics,
+    profile_toml,
+    revise,
+    start,
+)
 from shellgen.studio._workspace import Workspace
 
 __all__ = [
     "CONTROLS",
+    "MECHANICS_SPACING_MM",
     "Control",
+    "Mechanics",
     "Session",
     "Workspace",
     "apply",
     "check",
     "export",
+    "mechanics",
     "profile_toml",
     "revise",
     "serve",

@@ -6,6 +6,10 @@ pictures, so it needs no GPU and no display. Every control change goes through
 calibrate and build run on a worker thread from the cached foot; while a build runs, newer
 changes wait and only the latest is built. The new shell is pushed first; validation runs
 after a short quiet spell, and its result replaces "checking" when it is still current.
+The shell's mechanics (deflection map and numbers, on the coarser
+:data:`~shellgen.studio._session.MECHANICS_SPACING_MM` mesh) run on a third worker thread
+after every new shell, never holding up the next build: while a solve runs, newer shells
+wait and only the latest is solved; a result whose shell was replaced meanwhile is dropped.
 """
 
 from __future__ import annotations
@@ -28,14 +32,25 @@ from shellgen.errors import ProfileError, ShellgenError
 from shellgen.pipeline import analyze_file
 from shellgen.profile import Profile, _validate
 from shellgen.studio._controls import CONTROLS, Control, apply, source_of, value_of
-from shellgen.studio._session import Session, check, export, revise, start
+from shellgen.studio._session import (
+    MECHANICS_SPACING_MM,
+    Mechanics,
+    Session,
+    check,
+    export,
+    mechanics,
+    revise,
+    start,
+)
 from shellgen.studio._ui import build_ui, source_name, state_name
 from shellgen.studio._view import (
     arch_chart_svg,
     camera,
+    deflection_map_svg,
     key_numbers,
     mark_captions,
     mark_outlines,
+    mechanics_numbers,
     plantar_mesh,
     report_rows,
     report_summary,
@@ -93,6 +108,10 @@ class Studio:
         self._draining = False
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-build")
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-check")
+        self._mechanic = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-mechanics")
+        #: The latest shell whose mechanics are wanted: (session, requested at, build id).
+        self._mechanics_pending: tuple[Session, float | None, int] | None = None
+        self._solving = False
         self._refusals = itertools.count(1)
         self._cameras = itertools.count(1)
         self._first_scan = scan
@@ -129,6 +148,14 @@ class Studio:
         s.check_status = "none"  # none | checking | pass | fail
         s.check_summary = "no shell yet"
         s.check_rows = []
+        s.mech_status = "none"  # none | computing | current | failed
+        s.mech_numbers = []
+        s.mech_svg = ""
+        s.mech_range = [0.0, 1.0]
+        s.mech_message = ""
+        s.mech_spacing_mm = MECHANICS_SPACING_MM
+        s.mech_build_id = 0
+        s.mech_update_ms = 0.0
         s.busy = ""
         s.exporting = False
         s.build_id = 0
@@ -197,6 +224,54 @@ class Studio:
         if requested_at is not None:
             s.update_ms = round(1000.0 * (time.perf_counter() - requested_at), 1)
         s.pushed_at_ms = 1000.0 * time.time()  # for timing the trip to the page
+        self._request_mechanics(session, requested_at, s.build_id)
+
+    def _request_mechanics(self, session: Session, requested_at: float | None, build: int) -> None:
+        """Solve ``session``'s mechanics after the solve under way, if any (latest wins)."""
+        self._mechanics_pending = (session, requested_at, build)
+        self.state.mech_status = "computing"
+        if not self._solving:
+            self._solving = True
+            asynchronous.create_task(self._solve())
+
+    async def _solve(self) -> None:
+        """Solve the latest pending shell's mechanics until none is left; show the current."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._mechanics_pending is not None:
+                (session, requested_at, build), self._mechanics_pending = (
+                    self._mechanics_pending,
+                    None,
+                )
+                if session is not self.session:
+                    continue  # replaced before its solve began
+                try:
+                    result = await loop.run_in_executor(self._mechanic, mechanics, session)
+                except ShellgenError as exc:
+                    if session is self.session:
+                        with self.state:
+                            self.state.mech_status = "failed"
+                            self.state.mech_message = str(exc)
+                            self.state.mech_build_id = build
+                    continue
+                if session is self.session:
+                    with self.state:
+                        self._show_mechanics(session, result, requested_at, build)
+        finally:
+            self._solving = False
+
+    def _show_mechanics(
+        self, session: Session, result: Mechanics, requested_at: float | None, build: int
+    ) -> None:
+        """Push the mechanics numbers and deflection map of the shown shell."""
+        s = self.state
+        s.mech_numbers = mechanics_numbers(result)
+        s.mech_svg, s.mech_range = deflection_map_svg(result.response, session.shell.side)
+        s.mech_message = ""
+        s.mech_status = "current"
+        s.mech_build_id = build
+        if requested_at is not None:
+            s.mech_update_ms = round(1000.0 * (time.perf_counter() - requested_at), 1)
 
     def _show_foot(self, session: Session) -> None:
         s = self.state
@@ -424,6 +499,7 @@ class Studio:
         finally:
             self._builder.shutdown(wait=False, cancel_futures=True)
             self._checker.shutdown(wait=False, cancel_futures=True)
+            self._mechanic.shutdown(wait=False, cancel_futures=True)
 
 
 def initial_profile(workspace: Workspace, name: str) -> tuple[Profile, str | None, str | None]:

@@ -2,8 +2,9 @@
 
 Left, the controls made from the profile schema (patient, design, overrides); in the middle,
 the shell over the foot's plantar surface, coloured by thickness, with each ordered
-modification outlined on its top surface; right, the key numbers, the modifications (numbered
-in their outlines' colours), the arch profile and the validation checks. The toolbar opens
+modification outlined on its top surface; right, the key numbers, the mechanics (numbers and
+a deflection map, which follow the shell), the modifications (numbered in their outlines'
+colours), the arch profile and the validation checks. The toolbar opens
 scans and profiles from the workspace, saves the profile and exports the shell.
 """
 
@@ -17,6 +18,7 @@ from trame.widgets import vtk as vtkw
 from trame.widgets import vuetify3 as v3
 
 from shellgen.studio._controls import CONTROLS, Control, Section
+from shellgen.studio._view import deflection_legend_css
 
 if TYPE_CHECKING:
     from shellgen.studio._app import Studio
@@ -487,6 +489,7 @@ def _side_content() -> None:
                 __properties=[("data_label", "data-label")],
             )
             html.Td("{{ n.unit }}", classes="unit")
+    _mechanics()
     html.Div("Modifications", classes="text-overline mt-3")
     html.Div(
         "none ordered",
@@ -526,6 +529,64 @@ def _side_content() -> None:
                 )
             with v3.Template(v_slot_append=True):
                 html.Span("{{ r.value }}", classes="text-caption")
+
+
+def _mechanics() -> None:
+    """The shell's mechanics: numbers and deflection map, greyed while they catch up."""
+    with html.Div(classes="d-flex align-center mt-3"):
+        html.Div("Mechanics", classes="text-overline")
+        v3.VSpacer()
+        v3.VChip(
+            "{{ mech_status === 'computing' ? 'solving…' : mech_status === 'failed' ? "
+            "'failed' : mech_status === 'current' ? 'current' : '' }}",
+            v_if="mech_status !== 'none'",
+            size="x-small",
+            variant="tonal",
+            color=(
+                "mech_status === 'failed' ? 'error' : mech_status === 'current' ? 'teal' : 'grey'",
+            ),
+            id="mechanics-status",
+        )
+    html.Div(
+        "{{ `finite elements on a ${mech_spacing_mm} mm mesh (build reports use 3 mm), solved on "
+        "a worker thread after each change, the latest change first` }}",
+        classes="text-caption text-medium-emphasis mb-1",
+    )
+    html.Div(
+        "{{ mech_message }}",
+        v_if="mech_status === 'failed'",
+        classes="text-body-2 text-error",
+        id="mechanics-message",
+    )
+    with html.Div(
+        style=("{ opacity: mech_build_id === build_id ? 1 : 0.45 }",),
+        id="mechanics",
+        data_build=("mech_build_id",),
+        __properties=[("data_build", "data-build")],
+    ):
+        with html.Table(classes="studio-numbers", style="width: 100%;"):
+            with html.Tr(v_for="n in mech_numbers", key="n.label"):
+                html.Td("{{ n.label }}")
+                html.Td(
+                    "{{ n.value }}",
+                    classes="value",
+                    data_label=("n.label",),
+                    __properties=[("data_label", "data-label")],
+                )
+                html.Td("{{ n.unit }}", classes="unit")
+        html.Div(v_html=("mech_svg",), id="deflection-map", classes="mt-1")
+        with html.Div(v_if="mech_svg", classes="text-caption text-medium-emphasis"):
+            html.Div("deflection of the top at the activity load, mm (+ arch apex)")
+            html.Div(classes="bar", style=f"height: 8px; background: {deflection_legend_css()};")
+            with html.Div(classes="d-flex"):
+                html.Span("{{ mech_range[0].toFixed(2) }}")
+                v3.VSpacer()
+                html.Span("{{ mech_range[1].toFixed(2) }}")
+    html.Div(
+        "{{ mech_update_ms ? `change to mechanics: ${mech_update_ms} ms` : '' }}",
+        classes="text-caption text-medium-emphasis",
+        id="mechanics-ms",
+    )
 
 
 def _snackbar() -> None:

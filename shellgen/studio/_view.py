@@ -19,6 +19,8 @@ from typing import Final
 import matplotlib.tri as mtri
 import numpy as np
 import shapely
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 from shapely.geometry import Polygon
@@ -26,19 +28,23 @@ from shapely.geometry import Polygon
 from shellgen._typing import FloatArray
 from shellgen.analysis import Foot
 from shellgen.export import mirror_to_side
+from shellgen.mechanics import Response
 from shellgen.scan import Side
 from shellgen.shell import Mark, Shell, prescription_marks
 from shellgen.spec import ShellSpec
-from shellgen.studio._session import Session
+from shellgen.studio._session import Mechanics, Session
 from shellgen.validation import Report
 
 __all__ = [
     "arch_chart_svg",
     "camera",
+    "deflection_legend_css",
+    "deflection_map_svg",
     "encode_array",
     "key_numbers",
     "mark_captions",
     "mark_outlines",
+    "mechanics_numbers",
     "mesh_state",
     "plantar_mesh",
     "report_rows",
@@ -77,6 +83,13 @@ _CAMERA_DISTANCE: Final = 2.2
 #: Size of the arch chart, px, and its margins (left, right, top, bottom).
 _CHART_SIZE: Final = (300, 140)
 _CHART_MARGIN: Final = (30, 10, 14, 22)
+
+#: Size of the deflection map, px, its margin, and its colour map (the preview's).
+_MAP_SIZE: Final = (300, 150)
+_MAP_MARGIN: Final = 6
+_DEFLECTION_CMAP: Final = "YlOrRd"
+#: Stops of the deflection map's legend, as a CSS gradient.
+_DEFLECTION_STOPS: Final = 6
 
 _JS_TYPES: Final = {
     "uint8": "Uint8Array",
@@ -340,6 +353,91 @@ def key_numbers(session: Session) -> list[dict[str, str]]:
         _number("Mesh", f"{len(session.shell.faces):,}", "triangles"),
         _number("Built in", f"{session.build_ms:.0f}", "ms"),
     ]
+
+
+def mechanics_numbers(m: Mechanics) -> list[dict[str, str]]:
+    """The mechanics numbers shown beside the view: ``[{"label", "value", "unit"}, ...]``."""
+    r = m.response
+    rows = [_number("Target deflection", f"{m.target_deflection_mm:.2f}", "mm walking")]
+    if r.deflection_mm is not None and r.activity_deflection_mm is not None:
+        rows += [
+            _number("Arch deflection", f"{r.deflection_mm:.2f}", f"mm at {r.load_n:.0f} N"),
+            _number(
+                "At activity", f"{r.activity_deflection_mm:.2f}", f"mm at {r.activity_load_n:.0f} N"
+            ),
+        ]
+    rows.append(
+        _number(
+            "Bench stiffness", f"{r.bench_stiffness_n_per_mm:.0f}", f"N/mm ({r.bench_force_n:g} N)"
+        )
+    )
+    if r.peak_stress_mpa is not None and r.safety_factor is not None:
+        rows += [
+            _number("Peak stress", f"{r.peak_stress_mpa:.1f}", "MPa at activity"),
+            _number("Safety factor", f"{r.safety_factor:.2f}", "fatigue"),
+        ]
+    if r.clearance_mm is not None:
+        rows.append(_number("Arch clearance", f"{r.clearance_mm:.1f}", "mm loaded"))
+    rows.append(_number("Solved in", f"{m.solve_ms:.0f}", f"ms, {m.spacing_mm:g} mm mesh"))
+    return rows
+
+
+def deflection_map_svg(response: Response, side: Side) -> tuple[str, list[float]]:
+    """A plan map of the top's deflection, seen from above, on the patient's side, as SVG.
+
+    Each triangle of the mechanics mesh is filled with the colour (the preview's colour map)
+    of its corners' mean deflection; the arch apex is a cross. x (heel to toe) runs left to
+    right, +y up in the picture; a left foot is mirrored back. Only numbers go into the
+    markup.
+
+    Returns
+    -------
+    svg : str
+        The map.
+    range_mm : [float, float]
+        The deflection at the colour map's ends, mm, for the legend.
+    """
+    width, height = _MAP_SIZE
+    points = _on_side(
+        np.column_stack([response.plan_points_mm, np.zeros(len(response.plan_points_mm))]), side
+    )[:, :2]
+    deflection = np.asarray(response.deflection_map_mm, dtype=np.float64)
+    low = min(0.0, float(deflection.min()))
+    high = max(float(deflection.max()), low + 0.01)
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    scale = min(
+        (width - 2 * _MAP_MARGIN) / max(float(hi[0] - lo[0]), 1.0),
+        (height - 2 * _MAP_MARGIN) / max(float(hi[1] - lo[1]), 1.0),
+    )
+    px = _MAP_MARGIN + (points[:, 0] - lo[0]) * scale
+    py = height - _MAP_MARGIN - (points[:, 1] - lo[1]) * scale  # SVG's y grows downward
+    triangles = np.asarray(response.plan_triangles)
+    colours = colormaps[_DEFLECTION_CMAP]((deflection[triangles].mean(axis=1) - low) / (high - low))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="deflection map">'
+    ]
+    for corners, colour in zip(triangles, colours, strict=True):
+        xy = " ".join(f"{px[i]:.1f},{py[i]:.1f}" for i in corners)
+        hex_colour = to_hex(colour)
+        parts.append(
+            f'<polygon points="{xy}" fill="{hex_colour}" stroke="{hex_colour}" stroke-width="0.4"/>'
+        )
+    apex = _on_side(np.array([[*response.apex_mm, 0.0]]), side)[0]
+    ax = _MAP_MARGIN + (apex[0] - lo[0]) * scale
+    ay = height - _MAP_MARGIN - (apex[1] - lo[1]) * scale
+    parts += [
+        f'<path d="M{ax - 5:.1f},{ay:.1f}H{ax + 5:.1f}M{ax:.1f},{ay - 5:.1f}V{ay + 5:.1f}" '
+        'stroke="black" stroke-width="2"/>',
+        "</svg>",
+    ]
+    return "".join(parts), [round(low, 3), round(high, 3)]
+
+
+def deflection_legend_css() -> str:
+    """The deflection map's colour map as a CSS gradient, for its legend."""
+    stops = colormaps[_DEFLECTION_CMAP](np.linspace(0.0, 1.0, _DEFLECTION_STOPS))
+    return "linear-gradient(to right, " + ", ".join(to_hex(c) for c in stops) + ")"
 
 
 def report_rows(report: Report) -> list[dict[str, object]]:

@@ -269,3 +269,26 @@ def test_an_ordered_met_pad_is_outlined_on_the_shell_and_listed(page: Page) -> N
     assert outlined > 200  # a ring of 3 px lines around the pad
     page.locator("#toggle-marks").click()
     assert _mark_pixels(_still_picture(page, canvas)) < outlined / 20
+
+
+def _mechanics_of_the_shown_shell(page: Page) -> float:
+    """The arch deflection, once the mechanics shown are those of the shell shown, mm."""
+    page.wait_for_function(
+        "document.querySelector('#mechanics').dataset.build === "
+        "document.querySelector('#update-ms').dataset.build"
+    )
+    return float(page.locator('#mechanics td.value[data-label="Arch deflection"]').inner_text())
+
+
+def test_the_mechanics_follow_every_change_of_the_shell(page: Page) -> None:
+    before = _mechanics_of_the_shown_shell(page)
+    assert page.locator("#deflection-map svg polygon").count() > 100
+    assert "6 mm mesh" in page.locator("#mechanics").inner_text()
+    volume, thickness = _number(page, "Volume"), _number(page, "Thickness")
+    field = _open_overrides(page).locator("input").last
+    field.fill(f"{thickness + 0.5:.2f}")
+    field.press("Enter")
+    assert _until_number_changes(page, "Volume", volume) > volume
+    after = _mechanics_of_the_shown_shell(page)
+    assert after < 0.95 * before  # a thicker shell sinks less under the same patient
+    assert page.locator("#mechanics-status").inner_text().strip() == "current"

@@ -12,10 +12,22 @@ import trimesh
 from feet import synthetic_foot
 
 from shellgen.analysis import Foot
+from shellgen.calibration import ACTIVITY_LOAD, deflection_target_mm
 from shellgen.cli import main
 from shellgen.profile import Profile, load_profile, profile_path, save_profile
 from shellgen.scan import Scan
-from shellgen.studio import Workspace, apply, check, export, profile_toml, revise, start
+from shellgen.studio import (
+    MECHANICS_SPACING_MM,
+    Session,
+    Workspace,
+    apply,
+    check,
+    export,
+    mechanics,
+    profile_toml,
+    revise,
+    start,
+)
 
 PLANTAR = "insoletilter_plantar_right_mm.obj"
 SCANS = Path(__file__).resolve().parents[2] / "scans"
@@ -98,3 +110,59 @@ def test_export_writes_what_shellgen_build_writes(
     theirs = json.loads((cli_out / f"{stem}.json").read_text())
     for key in ("spec", "validation", "inputs", "version"):
         assert ours[key] == theirs[key]
+
+
+# --- mechanics (issue 13): the numbers that follow every change -------------------------
+
+
+@pytest.fixture(scope="module")
+def pinned(foot: Foot, standard: Profile) -> Session:
+    """A 3 mm shell of the synthetic foot, whose thickness no patient value changes."""
+    return start(foot, apply(standard, "override.thickness_mm", 3.0), "s.xyz")
+
+
+def test_the_session_delivers_the_mechanics_numbers_on_the_coarse_mesh(
+    pinned: Session, foot: Foot
+) -> None:
+    m = mechanics(pinned)
+    r = m.response
+    assert m.spacing_mm == MECHANICS_SPACING_MM == 6.0
+    assert m.solve_ms > 0.0
+    patient = pinned.profile.patient
+    assert m.target_deflection_mm == deflection_target_mm(
+        patient.bodyweight_kg, foot.arch.type, patient.arch_flexibility
+    )
+    assert r.apex_mm == foot.landmarks.arch_apex
+    assert r.load_n is not None and r.deflection_mm is not None and r.safety_factor is not None
+    # McCormick's midfoot loads at walking: 14.9 % + 25.4 % of body weight
+    assert r.load_n == pytest.approx(patient.bodyweight_kg * 9.81 * (0.149 + 0.254), rel=0.01)
+    assert 0.01 < r.deflection_mm < 5.0  # a 3 mm nylon arch plate sinks a fraction of a mm
+    assert r.activity_deflection_mm == pytest.approx(r.deflection_mm)  # the profile walks
+    assert r.bench_stiffness_n_per_mm == pytest.approx(200.0 / r.bench_deflection_mm)
+    assert r.deflection_map_mm.shape == (len(r.plan_points_mm),)
+    assert r.deflection_map_mm.max() >= r.activity_deflection_mm  # the map holds the mean
+
+
+def test_heavier_means_more_deflection_in_proportion_on_the_same_shell(
+    pinned: Session, standard: Profile
+) -> None:
+    light = mechanics(pinned).response
+    heavier = revise(pinned, apply(pinned.profile, "patient.bodyweight_kg", 2 * 70.0))
+    assert np.array_equal(heavier.shell.vertices, pinned.shell.vertices)  # thickness pinned
+    heavy = mechanics(heavier).response
+    ratio = 140.0 / pinned.profile.patient.bodyweight_kg
+    assert heavy.deflection_mm == pytest.approx(ratio * light.deflection_mm, rel=1e-6)  # linear
+    assert heavy.safety_factor == pytest.approx(light.safety_factor / ratio, rel=1e-6)
+    assert heavy.bench_stiffness_n_per_mm == pytest.approx(light.bench_stiffness_n_per_mm)
+    running = mechanics(revise(pinned, apply(pinned.profile, "patient.activity", "running")))
+    assert running.response.activity_deflection_mm == pytest.approx(
+        ACTIVITY_LOAD["running"] * light.deflection_mm, rel=1e-6
+    )
+
+
+def test_a_thicker_shell_deflects_less_and_is_stiffer(pinned: Session) -> None:
+    thin = mechanics(pinned).response
+    thick = mechanics(revise(pinned, apply(pinned.profile, "override.thickness_mm", 4.5))).response
+    assert thick.deflection_mm < 0.8 * thin.deflection_mm
+    assert thick.bench_stiffness_n_per_mm > 1.25 * thin.bench_stiffness_n_per_mm
+    assert thick.peak_stress_mpa < thin.peak_stress_mpa

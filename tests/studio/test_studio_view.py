@@ -10,20 +10,24 @@ import numpy as np
 import pytest
 import shapely
 from feet import synthetic_foot
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
 from numpy.typing import NDArray
 
 from shellgen.profile import load_profile, profile_path, with_fields
 from shellgen.shell import Shell
-from shellgen.studio import Session, apply, check, start
+from shellgen.studio import Mechanics, Session, apply, check, mechanics, start
 from shellgen.studio._view import (
     MARK_COLOURS,
     MARK_LIFT_MM,
     arch_chart_svg,
     camera,
+    deflection_map_svg,
     encode_array,
     key_numbers,
     mark_captions,
     mark_outlines,
+    mechanics_numbers,
     plantar_mesh,
     report_rows,
     report_summary,
@@ -227,3 +231,55 @@ def test_a_shell_with_no_modification_has_no_outlines(session: Session) -> None:
     marks = session_marks(session)
     assert marks == [] and mark_outlines(session.shell, marks) is None
     assert mark_captions(marks) == []
+
+
+# --- mechanics: numbers and a plan map of the deflection ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def solved(session: Session) -> Mechanics:
+    return mechanics(session)
+
+
+def test_the_mechanics_numbers_say_what_the_response_says(solved: Mechanics) -> None:
+    r = solved.response
+    assert r.deflection_mm is not None and r.safety_factor is not None
+    rows = {n["label"]: (n["value"], n["unit"]) for n in mechanics_numbers(solved)}
+    assert rows["Target deflection"] == (f"{solved.target_deflection_mm:.2f}", "mm walking")
+    assert rows["Arch deflection"] == (f"{r.deflection_mm:.2f}", f"mm at {r.load_n:.0f} N")
+    assert rows["Bench stiffness"] == (f"{r.bench_stiffness_n_per_mm:.0f}", "N/mm (200 N)")
+    assert rows["Safety factor"] == (f"{r.safety_factor:.2f}", "fatigue")
+    assert rows["Solved in"][1] == "ms, 6 mm mesh"  # the UI says which mesh
+    assert {"At activity", "Peak stress", "Arch clearance"} <= rows.keys()
+
+
+def test_the_deflection_map_colours_each_triangle_and_is_drawn_on_the_patients_side(
+    session: Session, solved: Mechanics
+) -> None:
+    r = solved.response
+    svg, (low, high) = deflection_map_svg(r, session.shell.side)
+    root = ET.fromstring(svg)
+    polygons = [e for e in root.iter() if e.tag.endswith("polygon")]
+    assert len(polygons) == len(r.plan_triangles)
+    assert low == pytest.approx(min(0.0, r.deflection_map_mm.min()), abs=1e-3)
+    assert high == pytest.approx(r.deflection_map_mm.max(), abs=1e-3)
+    mean = r.deflection_map_mm[r.plan_triangles].mean(axis=1)
+    cmap = colormaps["YlOrRd"]
+    deepest, still = polygons[int(mean.argmax())], polygons[int(np.abs(mean).argmin())]
+    assert deepest.get("fill") == to_hex(cmap((mean.max() - low) / (high - low)))
+    assert still.get("fill") == to_hex(cmap((mean[np.abs(mean).argmin()] - low) / (high - low)))
+    # Heel on the left; the arch apex (medial, +y in the foot frame) above the middle of a
+    # right foot's map and below it on a left foot's, as the patient sees their foot.
+    xy = np.array(
+        [[float(v) for v in p.split(",")] for e in polygons for p in e.get("points", "").split()]
+    )
+    heel = xy[:, 0].min() + 0.1 * np.ptp(xy[:, 0])
+    corners = xy.reshape(len(polygons), 3, 2)
+    heel_side = r.plan_points_mm[r.plan_triangles[:, 0], 0] < np.percentile(
+        r.plan_points_mm[:, 0], 10
+    )
+    assert corners[heel_side][:, :, 0].mean() < heel
+    cross = next(e for e in root.iter() if e.tag.endswith("path")).get("d", "")
+    apex_y = float(cross.split("V")[0].split(",")[-1])
+    middle = (xy[:, 1].min() + xy[:, 1].max()) / 2.0
+    assert apex_y < middle if session.shell.side == "right" else apex_y > middle
