@@ -56,8 +56,11 @@ def wedge_rule() -> tuple[FloatArray, FloatArray]:
     """Gauss rule of the reference wedge: 3 triangle points x 3 Gauss-Legendre points.
 
     The triangle rule (degree 2) and the 3-point line rule (degree 5) integrate the
-    stiffness of an undistorted wedge exactly; 9 points x 6 strains exceed the 39
-    deformation modes, so there are no spurious zero-energy modes.
+    stiffness of a wedge of constant thickness exactly, and ``grad N . adj(J)`` (degree 2 in
+    plan, 3 through the thickness) of one whose top and underside vary linearly, so the
+    wedges pass the patch test on a shell's mesh. 9 points x 6 strains exceed the 39
+    deformation modes: no spurious zero-energy modes. The 6-point triangle rule (18 points)
+    changed the synthetic shell's bench deflection by 0.5 % at twice the cost.
 
     Returns
     -------
@@ -67,10 +70,10 @@ def wedge_rule() -> tuple[FloatArray, FloatArray]:
         Summing to the reference volume, 1.
     """
     tri = np.array([[1 / 6, 1 / 6], [2 / 3, 1 / 6], [1 / 6, 2 / 3]])
-    zeta, wz = np.polynomial.legendre.leggauss(3)
+    zeta, zeta_weights = np.polynomial.legendre.leggauss(3)
     points = np.array([[r, s, z] for r, s in tri for z in zeta])
-    weights = np.array([wz_ / 6.0 for _ in tri for wz_ in wz])
-    return points, weights
+    weights = np.outer(np.full(3, 1 / 6), zeta_weights).ravel()
+    return points, np.asarray(weights, dtype=np.float64)
 
 
 def _area_coordinates(points: FloatArray) -> FloatArray:
@@ -156,6 +159,9 @@ class Elements:
         Nodes on the underside.
     top_of_plan, bottom_of_plan : (n,) int
         Node on the top surface and on the underside above each plan vertex.
+    ordered : bool
+        Whether the nodes are numbered in a fill-reducing order (the stiffness is then
+        factorised as it comes), or the factorisation must find one.
     """
 
     nodes_mm: FloatArray
@@ -166,6 +172,7 @@ class Elements:
     underside: IntArray
     top_of_plan: IntArray
     bottom_of_plan: IntArray
+    ordered: bool
 
 
 def plan_edges(triangles: IntArray) -> tuple[IntArray, IntArray]:
@@ -275,6 +282,7 @@ def wedges(solid: Solid, layers: int, order: IntArray | None = None) -> Elements
         underside=underside,
         top_of_plan=top,
         bottom_of_plan=renumber[vertex[0]],
+        ordered=True,
     )
 
 
@@ -312,4 +320,5 @@ def tetrahedra_p2(solid: Solid, layers: int) -> Elements:
         underside=np.flatnonzero(level == 0),
         top_of_plan=np.arange(n) + layers * n,
         bottom_of_plan=np.arange(n),
+        ordered=False,
     )
