@@ -79,6 +79,7 @@ def build(foot: Foot, spec: ShellSpec, *, reuse: Plan | None = None) -> Shell:
         outline=layout.outline,
         thickness_mm=thickness,
         plan=layout,
+        arch_gap_mm=surf.arch_gap_mm(layout),
     )
 
 

@@ -39,6 +39,9 @@ class Shell:
     plan : Plan or None
         The shell seen from above that it was built on, for ``build(..., reuse=shell.plan)``
         (None for a shell made elsewhere).
+    arch_gap_mm : float or None
+        The largest amount the arch smoothing lowers the top (``Surfaces.arch_gap_mm``): the
+        gap it leaves to the arch-scaled sole, mm (None for a shell made elsewhere).
     """
 
     vertices: FloatArray
@@ -48,6 +51,7 @@ class Shell:
     outline: Polygon
     thickness_mm: FloatArray
     plan: Plan | None = None
+    arch_gap_mm: float | None = None
 
 
 @dataclass(frozen=True)

@@ -330,6 +330,22 @@ class Surfaces:
         offset = top_s - t_mm / norm_s + gx_s * miss_x + gy_s * miss_y
         return top, np.minimum(offset, top - t_mm), 1.0 / norm
 
+    def arch_gap_mm(self, layout: Plan) -> float:
+        """The largest amount the arch smoothing lowers ``z_top`` at the plan's vertices, mm.
+
+        The top as built against the top on the unsmoothed support (``Support.unsmoothed``,
+        the arch-scaled sole, with its own plantar-edge heights), same heel lift: where the
+        top is the support, the gap the smoothing leaves to the arch-scaled sole.
+        """
+        raw_support = self.support.unsmoothed()
+        raw = replace(self, support=raw_support, edge_support=layout.rim.edge_support(raw_support))
+        x, y = layout.mesh.points[:, 0], layout.mesh.points[:, 1]
+        near = layout.vertex_rim
+        lowered = raw.top(x, y, near.frame(raw.edge_support)) - self.top(
+            x, y, near.frame(self.edge_support)
+        )
+        return float(lowered.max(initial=0.0))
+
     def evaluate(self, points: FloatArray, near: RimPoints, neighbours: Neighbours) -> Heights:
         """``z_top``, ``z_bot`` and the thickness along the normal at 2D points.
 
