@@ -32,11 +32,14 @@ from shellgen.mechanics._solid import Solid, tetrahedra
 __all__ = [
     "FACE_ORDER",
     "Elements",
+    "WedgeLayout",
     "face_points",
     "face_values",
+    "plan_edges",
     "plan_order",
     "tetrahedra_p2",
     "wedge_gradients",
+    "wedge_layout",
     "wedge_rule",
     "wedge_values",
     "wedges",
@@ -204,42 +207,62 @@ def plan_order(n: int, triangles: IntArray) -> IntArray:
     return rank
 
 
-def wedges(solid: Solid, layers: int, order: IntArray | None = None) -> Elements:
-    """Extrude the solid into ``layers`` of 15-node wedges through the thickness.
+@dataclass(frozen=True, eq=False)
+class WedgeLayout:
+    """The wedge mesh of one plan mesh, apart from the heights: the same at any thickness.
 
-    Nodes: the plan vertices and the midpoints of the plan edges at every level
-    (``bottom + k / layers * (top - bottom)``), and the midpoint of every vertical edge in
-    every layer; numbered by plan vertex column in ``order`` (:func:`plan_order`, computed
-    here unless given), so that the stiffness needs no further fill-reducing ordering.
+    Attributes
+    ----------
+    ends : (N, 2) int
+        The plan vertices whose midpoint each node stands on (twice the same for a node
+        above a plan vertex).
+    fraction : (N,) float
+        Where each node stands between the underside (0) and the top (1).
+    element_nodes, top_faces, underside, top_of_plan, bottom_of_plan : int arrays
+        As in :class:`Elements`.
     """
-    points, triangles = solid.points, solid.triangles
+
+    ends: IntArray
+    fraction: FloatArray
+    element_nodes: IntArray
+    top_faces: IntArray
+    underside: IntArray
+    top_of_plan: IntArray
+    bottom_of_plan: IntArray
+
+
+def wedge_layout(points: FloatArray, triangles: IntArray, layers: int) -> WedgeLayout:
+    """Lay out ``layers`` of 15-node wedges over a plan mesh.
+
+    Nodes: the plan vertices and the midpoints of the plan edges at every level (``k /
+    layers`` of the way up), and the middle of every vertical edge in every layer; numbered
+    by plan vertex column in :func:`plan_order`, so that the stiffness needs no further
+    fill-reducing ordering.
+    """
     n = len(points)
     edges, tri_edges = plan_edges(triangles)
     n_edges = len(edges)
-    frac = np.linspace(0.0, 1.0, 2 * layers + 1)  # levels and mid-layers
-    z = solid.bottom_mm[None, :] + frac[:, None] * (solid.top_mm - solid.bottom_mm)[None, :]
-
-    # provisional numbering: vertex levels, edge levels, vertical mid-points
     vertex = np.arange(n)[None, :] + n * np.arange(layers + 1)[:, None]  # (levels, n)
-    edge_at = (
-        n * (layers + 1) + np.arange(n_edges)[None, :] + n_edges * np.arange(layers + 1)[:, None]
-    )
-    mid = (n + n_edges) * (layers + 1) + np.arange(n)[None, :] + n * np.arange(layers)[:, None]
+    edge_at = (n * (layers + 1) + np.arange(n_edges))[None, :] + n_edges * np.arange(layers + 1)[
+        :, None
+    ]
+    mid = ((n + n_edges) * (layers + 1) + np.arange(n))[None, :] + n * np.arange(layers)[:, None]
     total = (n + n_edges) * (layers + 1) + n * layers
-    xyz = np.empty((total, 3))
+    ends = np.empty((total, 2), dtype=np.int64)
+    fraction = np.empty(total)
     column = np.empty(total, dtype=np.int64)
     kind = np.empty(total, dtype=np.int64)
-    rank = plan_order(n, triangles) if order is None else order
+    rank = plan_order(n, triangles)
     first = np.where(rank[edges[:, 0]] <= rank[edges[:, 1]], edges[:, 0], edges[:, 1])
+    plan = np.arange(n)
     for k in range(layers + 1):
-        xyz[vertex[k]] = np.column_stack([points, z[2 * k]])
-        column[vertex[k]], kind[vertex[k]] = np.arange(n), 3 * k
-        ez = 0.5 * (z[2 * k][edges[:, 0]] + z[2 * k][edges[:, 1]])
-        xyz[edge_at[k]] = np.column_stack([points[edges].mean(axis=1), ez])
+        ends[vertex[k]], fraction[vertex[k]] = plan[:, None], k / layers
+        column[vertex[k]], kind[vertex[k]] = plan, 3 * k
+        ends[edge_at[k]], fraction[edge_at[k]] = edges, k / layers
         column[edge_at[k]], kind[edge_at[k]] = first, 3 * k + 1
     for k in range(layers):
-        xyz[mid[k]] = np.column_stack([points, z[2 * k + 1]])
-        column[mid[k]], kind[mid[k]] = np.arange(n), 3 * k + 2
+        ends[mid[k]], fraction[mid[k]] = plan[:, None], (k + 0.5) / layers
+        column[mid[k]], kind[mid[k]] = plan, 3 * k + 2
     renumber = np.empty(total, dtype=np.int64)
     renumber[np.lexsort((kind, rank[column]))] = np.arange(total)
 
@@ -257,31 +280,48 @@ def wedges(solid: Solid, layers: int, order: IntArray | None = None) -> Elements
                 ]
             )
         )  # fmt: skip
-    local = np.concatenate(cells)
-    nodes_mm = np.empty_like(xyz)
-    nodes_mm[renumber] = xyz
-    element_nodes = renumber[local]
-
-    ref, weights = wedge_rule()
-    d_ref = wedge_gradients(ref)  # (q, 15, 3)
-    x = nodes_mm[element_nodes]  # (e, 15, 3)
-    jac = np.einsum("ekc,qka->eqca", x, d_ref)  # dx_c / dxi_a
-    det = np.linalg.det(jac)
-    inverse = np.linalg.inv(jac)  # dxi_a / dx_c
-    gradients = np.einsum("qka,eqac->eqkc", d_ref, inverse)
+    placed = np.empty_like(ends)
+    placed[renumber] = ends
+    at = np.empty_like(fraction)
+    at[renumber] = fraction
     top = renumber[vertex[layers]]
-    top_edges = renumber[edge_at[layers]]
-    faces = np.column_stack([top[a], top[b], top[c], top_edges[tri_edges]])
-    underside = np.concatenate([renumber[vertex[0]], renumber[edge_at[0]]])
-    return Elements(
-        nodes_mm=nodes_mm,
-        element_nodes=element_nodes,
-        gradients=np.ascontiguousarray(gradients),
-        volumes_mm3=det * weights[None, :],
-        top_faces=faces,
-        underside=underside,
+    return WedgeLayout(
+        ends=placed,
+        fraction=at,
+        element_nodes=renumber[np.concatenate(cells)],
+        top_faces=np.column_stack([top[a], top[b], top[c], renumber[edge_at[layers]][tri_edges]]),
+        underside=np.concatenate([renumber[vertex[0]], renumber[edge_at[0]]]),
         top_of_plan=top,
         bottom_of_plan=renumber[vertex[0]],
+    )
+
+
+def wedges(solid: Solid, layers: int, layout: WedgeLayout | None = None) -> Elements:
+    """Extrude the solid into ``layers`` of 15-node wedges through the thickness.
+
+    ``layout`` is the plan mesh's :func:`wedge_layout` (computed here unless given): only
+    the heights, and with them the shape function gradients, change with the thickness.
+    """
+    if layout is None:
+        layout = wedge_layout(solid.points, solid.triangles, layers)
+    ends = layout.ends
+    wall = solid.top_mm - solid.bottom_mm
+    z = 0.5 * (solid.bottom_mm[ends].sum(axis=1) + layout.fraction * wall[ends].sum(axis=1))
+    nodes_mm = np.column_stack([solid.points[ends].mean(axis=1), z])
+    ref, weights = wedge_rule()
+    d_ref = wedge_gradients(ref)  # (q, 15, 3)
+    x = nodes_mm[layout.element_nodes]  # (e, 15, 3)
+    jac = np.tensordot(x, d_ref, axes=([1], [1])).transpose(0, 2, 1, 3)  # dx_c / dxi_a
+    gradients = np.matmul(d_ref[None], np.linalg.inv(jac))  # (e, q, 15, 3)
+    return Elements(
+        nodes_mm=nodes_mm,
+        element_nodes=layout.element_nodes,
+        gradients=gradients,
+        volumes_mm3=np.linalg.det(jac) * weights[None, :],
+        top_faces=layout.top_faces,
+        underside=layout.underside,
+        top_of_plan=layout.top_of_plan,
+        bottom_of_plan=layout.bottom_of_plan,
         ordered=True,
     )
 

@@ -146,21 +146,20 @@ def element_stiffness(elements: Elements, lam: float, mu: float) -> FloatArray:
     """Element stiffness blocks by component pair, ``(i, j, e, a, b)``, N/mm.
 
     ``K[(a, i), (b, j)] = integral of lam da_i db_j + mu (da_j db_i + delta_ij grad a . grad b)``
-    for local shape functions ``a, b`` and components ``i, j``: one batched matrix product
-    ``T[(a, i), (b, j)] = sum_q w da_i db_j`` gives all three terms. Laid out component pair
-    first, so that each of the nine is summed into the pattern from contiguous memory.
+    for local shape functions ``a, b`` and components ``i, j``: the nine batched matrix
+    products ``A_ij[a, b] = sum_q w da_i db_j`` give all three terms, as
+    ``lam A_ij + mu A_ji + delta_ij mu sum_l A_ll``. Laid out component pair first, so that
+    each pair is summed into the pattern from contiguous memory.
     """
     g = elements.gradients  # (e, q, k, 3)
-    e, q, k, _ = g.shape
-    gw = (g * elements.volumes_mm3[:, :, None, None]).reshape(e, q, 3 * k)
-    t = np.matmul(gw.transpose(0, 2, 1), g.reshape(e, q, 3 * k)).reshape(e, k, 3, k, 3)
-    lap = t[:, :, 0, :, 0] + t[:, :, 1, :, 1] + t[:, :, 2, :, 2]
-    ke = np.empty((3, 3, e, k, k))
+    by_component = np.ascontiguousarray(g.transpose(3, 0, 2, 1))  # (3, e, k, q)
+    weighted = by_component * elements.volumes_mm3[None, :, None, :]
+    a = np.matmul(weighted[:, None], by_component.transpose(0, 1, 3, 2)[None])
+    ke = lam * a + mu * a.transpose(1, 0, 2, 3, 4)
+    lap = mu * (a[0, 0] + a[1, 1] + a[2, 2])
     for i in range(3):
-        for j in range(3):
-            ke[i, j] = lam * t[:, :, i, :, j] + mu * t[:, :, j, :, i]
-        ke[i, i] += mu * lap
-    return ke
+        ke[i, i] += lap
+    return np.asarray(ke, dtype=np.float64)
 
 
 def stiffness_matrix(

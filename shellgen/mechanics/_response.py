@@ -12,7 +12,7 @@ from shellgen._typing import FloatArray, IntArray
 from shellgen.analysis._model import Point2
 from shellgen.errors import GeometryError
 from shellgen.materials import Material
-from shellgen.mechanics._elements import plan_order, wedges
+from shellgen.mechanics._elements import wedge_layout, wedges
 from shellgen.mechanics._fem import SEAT_MM, Workspace, model, peak_stress_mpa, scaled, solve
 from shellgen.mechanics._loads import (
     BENCH_FORCE_N,
@@ -165,7 +165,8 @@ def respond(
         Element layers through the thickness.
     workspace : Workspace, optional
         Kept between calls on the same plan mesh (a calibration's trial thicknesses of one
-        shell): its node order, stiffness pattern and symbolic factorisation are reused.
+        shell): its wedge layout (node order), stiffness pattern and symbolic factorisation
+        are reused.
 
     Raises
     ------
@@ -182,9 +183,9 @@ def respond(
     kept = (Workspace() if workspace is None else workspace).kept(
         solid.points, solid.triangles, layers
     )
-    if "order" not in kept:
-        kept["order"] = plan_order(len(solid.points), solid.triangles)
-    elements = wedges(solid, layers, kept["order"])
+    if "layout" not in kept:
+        kept["layout"] = wedge_layout(solid.points, solid.triangles, layers)
+    elements = wedges(solid, layers, kept["layout"])
     m = model(elements, mat.modulus_gpa * 1000.0, mat.poisson_ratio, kept)
     sol = solve(m, bench_test(apex_mm, bench_force_n))
     (bench,) = sol.patches
