@@ -4,14 +4,16 @@ The shell stands on a rigid frictionless plate (its underside on z = 0 held vert
 to slide) and is loaded from above: in the bench test by 200 N over the top within 20 mm in
 plan of the arch apex, the same for every shell; for the patient by their midfoot loads
 (McCormick 2013, Table 7) at walking and, scaled, at their activity. The solid is the shell's
-true 3D geometry, remeshed in plan and extruded into quadratic tetrahedra.
+true 3D geometry, remeshed in plan and extruded into one layer of 15-node quadratic wedges.
 
 Modules: ``_solid`` (the shell as a solid between two height fields, and its tetrahedra),
-``_loads`` (load cases as data), ``_fem`` (stiffness, supports, solver), ``_response``
+``_elements`` (the quadratic wedges, and the quadratic tetrahedra kept as reference),
+``_loads`` (load cases as data), ``_fem`` (stiffness, supports, solver, the
+:class:`Workspace` a calibration keeps between trial thicknesses), ``_response``
 (:func:`respond` and :class:`Response`).
 """
 
-from shellgen.mechanics._fem import SEAT_MM
+from shellgen.mechanics._fem import SEAT_MM, Workspace
 from shellgen.mechanics._loads import (
     BENCH_FORCE_N,
     BENCH_RADIUS_MM,
@@ -41,6 +43,7 @@ __all__ = [
     "Patient",
     "Response",
     "Solid",
+    "Workspace",
     "arch_apex_mm",
     "bench_test",
     "patient_load",

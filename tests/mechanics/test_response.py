@@ -17,6 +17,7 @@ from shellgen.mechanics import (
     Patient,
     Response,
     Solid,
+    Workspace,
     respond,
     settle,
     solid_of_mesh,
@@ -107,6 +108,28 @@ def test_a_thicker_shell_is_stiffer(response: Response) -> None:
     thick = build(foot, spec)
     stiffer = respond(solid_of_shell(thick, SPACING_MM), material("PA12-MJF"), response.apex_mm)
     assert stiffer.bench_stiffness_n_per_mm > 1.2 * response.bench_stiffness_n_per_mm
+
+
+def test_a_workspace_kept_across_thicknesses_changes_no_result(
+    shell: Shell, solid: Solid, response: Response
+) -> None:
+    """A calibration's trials: the same plan at 3 then 4 mm, then another plan (5 mm
+    spacing), all through one workspace, give what fresh solves give."""
+    foot = synthetic_foot()
+    spec = dataclasses.replace(shell_spec("sulcus", post_angle_deg=0.0), thickness_mm=4.0)
+    thick = solid_of_shell(build(foot, spec), SPACING_MM)
+    assert np.array_equal(thick.points, solid.points)
+    assert np.array_equal(thick.triangles, solid.triangles)
+    mat, apex, who = shell.spec.material, response.apex_mm, Patient(70.0, 2.0)
+    other = solid_of_shell(shell, 5.0)
+    workspace = Workspace()
+    for trial in (solid, thick, other):
+        kept = respond(trial, mat, apex, who, workspace=workspace)
+        fresh = respond(trial, mat, apex, who)
+        assert kept.bench_deflection_mm == pytest.approx(fresh.bench_deflection_mm, rel=1e-9)
+        assert kept.deflection_mm == pytest.approx(fresh.deflection_mm, rel=1e-9)
+        assert kept.peak_stress_mpa == pytest.approx(fresh.peak_stress_mpa, rel=1e-9)
+    assert kept.dofs > response.dofs  # the 5 mm plan's own layout, not the 6 mm one's
 
 
 def test_a_shell_above_the_plate_is_stood_on_it(shell: Shell, response: Response) -> None:
