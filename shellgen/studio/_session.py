@@ -20,10 +20,13 @@ from typing import Final
 
 import numpy as np
 import tomli_w
+from shapely.geometry import Polygon
 
-from shellgen.analysis import Foot
+from shellgen._typing import FloatArray, IntArray
+from shellgen.analysis import Foot, Point2
 from shellgen.calibration import ACTIVITY_LOAD, calibrate, deflection_target_mm
-from shellgen.mechanics import Patient, Response, respond, solid_of_shell
+from shellgen.materials import Material
+from shellgen.mechanics import Patient, Response, respond, solid_of_mesh
 from shellgen.pipeline import BuildResult, build_foot
 from shellgen.profile import Profile
 from shellgen.shell import Shell, build
@@ -34,13 +37,17 @@ from shellgen.validation import Report, validate
 __all__ = [
     "MECHANICS_SPACING_MM",
     "Mechanics",
+    "MechanicsJob",
     "Session",
     "check",
     "export",
     "mechanics",
+    "mechanics_job",
     "profile_toml",
+    "ready",
     "revise",
     "shell_volume_mm3",
+    "solve",
     "start",
 ]
 
@@ -168,12 +175,65 @@ class Mechanics:
     solve_ms: float
 
 
-def mechanics(session: Session, spacing_mm: float = MECHANICS_SPACING_MM) -> Mechanics:
-    """The session shell's linear-elastic response to its patient, on a ``spacing_mm`` mesh.
+@dataclass(frozen=True, eq=False)
+class MechanicsJob:
+    """What a mechanics solve needs: small, and picklable, for a worker process.
+
+    Attributes
+    ----------
+    vertices : (n, 3) float
+        The shell's vertices, foot frame of a right foot, mm.
+    faces : (m, 3) int
+        Its triangles.
+    outline : Polygon
+        Its outline seen from above, mm.
+    material : Material
+        Its material.
+    apex_mm : (2,) float
+        The foot's arch apex (x, y), mm, where the loads are centred.
+    patient : Patient
+        Body weight and the activity's load relative to walking.
+    target_deflection_mm : float
+        The arch deflection calibration by mechanics aims at, mm.
+    spacing_mm : float
+        Plan spacing of the mechanics mesh, mm.
+    """
+
+    vertices: FloatArray
+    faces: IntArray
+    outline: Polygon
+    material: Material
+    apex_mm: Point2
+    patient: Patient
+    target_deflection_mm: float
+    spacing_mm: float
+
+
+def mechanics_job(session: Session, spacing_mm: float = MECHANICS_SPACING_MM) -> MechanicsJob:
+    """The mechanics solve of the session's shell for its patient, on a ``spacing_mm`` mesh.
 
     The patient is the profile's: body weight, and the activity's load relative to walking
     (:data:`shellgen.calibration.ACTIVITY_LOAD`); the loads are centred on the foot's arch
-    apex, as calibration centres them.
+    apex, and the target is calibration's (:func:`~shellgen.calibration.deflection_target_mm`).
+    """
+    patient = session.profile.patient
+    shell = session.shell
+    return MechanicsJob(
+        vertices=shell.vertices,
+        faces=shell.faces,
+        outline=shell.outline,
+        material=session.spec.material,
+        apex_mm=session.foot.landmarks.arch_apex,
+        patient=Patient(patient.bodyweight_kg, ACTIVITY_LOAD[patient.activity]),
+        target_deflection_mm=deflection_target_mm(
+            patient.bodyweight_kg, session.foot.arch.type, patient.arch_flexibility
+        ),
+        spacing_mm=spacing_mm,
+    )
+
+
+def solve(job: MechanicsJob) -> Mechanics:
+    """Mesh and solve a mechanics job (:func:`shellgen.mechanics.respond`).
 
     Raises
     ------
@@ -181,19 +241,29 @@ def mechanics(session: Session, spacing_mm: float = MECHANICS_SPACING_MM) -> Mec
         If the shell cannot be loaded so (the apex off the shell, a cantilever).
     """
     t0 = time.perf_counter()
-    patient = session.profile.patient
-    response = respond(
-        solid_of_shell(session.shell, spacing_mm),
-        session.spec.material,
-        session.foot.landmarks.arch_apex,
-        Patient(patient.bodyweight_kg, ACTIVITY_LOAD[patient.activity]),
-    )
-    target = deflection_target_mm(
-        patient.bodyweight_kg, session.foot.arch.type, patient.arch_flexibility
-    )
+    solid = solid_of_mesh(job.vertices, job.faces, job.spacing_mm, outline=job.outline)
+    response = respond(solid, job.material, job.apex_mm, job.patient)
     solve_ms = 1000.0 * (time.perf_counter() - t0)
-    logger.debug("mechanics of %s in %.0f ms", session.scan_name, solve_ms)
-    return Mechanics(response, target, spacing_mm, solve_ms)
+    logger.debug("mechanics solved in %.0f ms", solve_ms)
+    return Mechanics(response, job.target_deflection_mm, job.spacing_mm, solve_ms)
+
+
+def ready() -> bool:
+    """True. Called once in a new worker process, it imports this module, and so all that
+    :func:`solve` needs (about a second), before the first shell's mechanics are wanted."""
+    return True
+
+
+def mechanics(session: Session, spacing_mm: float = MECHANICS_SPACING_MM) -> Mechanics:
+    """The session shell's linear-elastic response to its patient: :func:`solve` of its
+    :func:`mechanics_job`.
+
+    Raises
+    ------
+    GeometryError
+        If the shell cannot be loaded so (the apex off the shell, a cantilever).
+    """
+    return solve(mechanics_job(session, spacing_mm))
 
 
 def check(session: Session) -> Report:
