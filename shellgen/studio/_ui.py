@@ -548,8 +548,8 @@ def _mechanics() -> None:
             id="mechanics-status",
         )
     html.Div(
-        "{{ `finite elements on a ${mech_spacing_mm} mm mesh (build reports use 3 mm), solved on "
-        "a worker thread after each change, the latest change first` }}",
+        "{{ `finite elements on a ${mech_spacing_mm} mm mesh (build reports use 3 mm), solved in "
+        "a worker process after each change, the latest change first` }}",
         classes="text-caption text-medium-emphasis mb-1",
     )
     html.Div(
