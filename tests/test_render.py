@@ -25,7 +25,14 @@ from scipy.spatial import cKDTree
 
 from shellgen._typing import FloatArray
 from shellgen.mechanics import Patient, Response, respond, solid_of_shell
-from shellgen.render import _face_normals, _outer_faces, _png, _view_basis, render_preview
+from shellgen.render import (
+    _face_normals,
+    _mechanics_lines,
+    _outer_faces,
+    _png,
+    _view_basis,
+    render_preview,
+)
 from shellgen.scan import Side
 from shellgen.shell import Shell
 
@@ -157,3 +164,23 @@ def test_the_real_response_is_drawn_and_the_views_keep_their_pixels(
     # The 3D and top views are where they were, pixel for pixel (the title is centred
     # on the wider picture, so the rows under it are compared).
     assert np.array_equal(mapped[60:, :WIDTH_PX], plain[60:])
+
+
+def test_the_numbers_beside_the_map_are_the_responses(response: Response) -> None:
+    assert response.deflection_mm is not None and response.safety_factor is not None
+    lines = _mechanics_lines(response)
+    assert lines == [
+        f"arch deflection {response.deflection_mm:.2f} mm walking, "
+        f"{response.activity_deflection_mm:.2f} mm at the activity load",
+        f"bench stiffness {response.bench_stiffness_n_per_mm:.0f} N/mm "
+        f"(200 N: {response.bench_deflection_mm:.2f} mm)",
+        f"peak stress {response.peak_stress_mpa:.1f} MPa  ·  "
+        f"safety factor {response.safety_factor:.2f}",
+    ]
+    bench_only = dataclasses.replace(
+        response, **dict.fromkeys(("load_n", "deflection_mm", "activity_deflection_mm"))
+    )
+    assert _mechanics_lines(bench_only) == [
+        lines[1],
+        f"peak stress {response.bench_peak_stress_mpa:.1f} MPa (bench load)",
+    ]
