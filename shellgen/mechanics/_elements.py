@@ -8,7 +8,23 @@ dofs) where three quadratic tetrahedra per prism have 12 (36 dofs): the Cholesky
 factorisation, whose separators are lines of plan vertices, does about (27/36)^3 = 0.42 of
 the work. scikit-fem has only the linear wedge, so the shape functions, their derivatives
 and the Gauss rule are written here by hand (checked in ``tests/mechanics/test_elements.py``:
-partition of unity, nodal interpolation, patch test, six rigid-body modes of zero energy).
+nodal interpolation, partition of unity, the patch test on a mesh of varying thickness, six
+rigid-body modes of zero energy and no more); scikit-fem gives the triangle quadrature table
+and the quadratic tetrahedra.
+
+Measured against the tetrahedra they replace (one layer each):
+
+=========================================  ===============  ================
+                                           wedges           tetrahedra
+=========================================  ===============  ================
+cantilever under pressure, q L^4 / 8 E I   +0.06 %          +0.02 to 0.05 %
+Navier plate (span 50 t, 5 mm mesh)        +1.5 %           +0.6 %
+synthetic shell 3 mm: dofs                 45 k             61 k
+  bench / walking deflection, mm           0.670 / 0.352    0.655 / 0.344
+  walking peak stress, MPa                 8.90             8.75
+my-feet shell 3 mm: bench / walking, mm    0.504 / 0.176    0.496 / 0.173
+factorisation, GFlop (synthetic, my-feet)  2.5, 2.9         -, 4.6
+=========================================  ===============  ================
 
 Both kinds of mesh become one :class:`Elements` value (nodes, connectivity, shape function
 gradients at the quadrature points, the top faces as 6-node triangles, the underside nodes),

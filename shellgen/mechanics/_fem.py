@@ -196,15 +196,17 @@ def factorise(
     already ordered (:func:`~shellgen.mechanics._elements.plan_order`), and its analysis
     with the natural ordering is kept in a :class:`Workspace`.
 
-    Measured on the tetrahedra this replaced (synthetic foot's sulcus shell at 3 mm, 61 k
-    dofs, 2 cores shared, load average about 3), factorisation alone: CHOLMOD supernodal
-    0.9 to 1.5 s with OpenBLAS (5.1 s with Debian's reference BLAS, hence
-    ``libopenblas0-pthread`` in the Makefile), simplicial 4.1 s; SuperLU with the
-    ``MMD_AT_PLUS_A`` ordering 2 to 4.3 s (18.6 s with the default ``COLAMD``). Also tried
-    before: pyamg smoothed aggregation with the rigid-body modes as CG preconditioner
-    (4.6 s setup, 28 s for 87 iterations: thin elements defeat it) and MKL Pardiso through
-    pypardiso (1.9 s, a 200 MB dependency). Displacements agree with SuperLU's to 1e-11.
-    OpenBLAS is held to one thread: two gained nothing here, and the cores are shared.
+    Measured on the synthetic foot's sulcus shell at 3 mm (45 k dofs of wedges; 2 cores
+    shared with other work, load average 5 to 9), numeric factorisation: 0.43 to 1.4 s on one
+    OpenBLAS thread (2.5 GFlop, 8.5 M nonzeros in L), 0.57 to 1.6 s on two, interleaved runs
+    (medians 0.86 and 0.94 s): two threads gain nothing on the shared cores, so OpenBLAS is
+    held to one. The quadratic tetrahedra before (61 k dofs) took 0.9 to 1.5 s and 0.7 s of
+    analysis. Earlier choices, on the tetrahedra: simplicial CHOLMOD 4.1 s, Debian's
+    reference BLAS 5.1 s (hence ``libopenblas0-pthread`` in the Makefile); SuperLU with the
+    ``MMD_AT_PLUS_A`` ordering 2 to 4.3 s (18.6 s with the default ``COLAMD``); pyamg
+    smoothed aggregation with the rigid-body modes as CG preconditioner (4.6 s setup, 28 s
+    for 87 iterations: thin elements defeat it); MKL Pardiso through pypardiso (1.9 s, a
+    200 MB dependency). Displacements agree with SuperLU's to 1e-11.
 
     Raises
     ------
@@ -299,8 +301,12 @@ class Model:
     stands_on: Polygon
 
 
-def supports(elements: Elements) -> tuple[IntArray, Polygon]:
+def supports(elements: Elements, bed_mm: FloatArray | None = None) -> tuple[IntArray, Polygon]:
     """Dofs held by the plate and the resting underside's convex hull in plan (mm).
+
+    An underside node rests where it lies within :data:`SEAT_MM` of its bed: ``bed_mm`` per
+    node (NaN where there is none: :func:`~shellgen.mechanics._seat.bed_heights_mm`, a
+    posted heel's own plane), or the plate z = 0 when not given.
 
     Raises
     ------
@@ -308,7 +314,9 @@ def supports(elements: Elements) -> tuple[IntArray, Polygon]:
         If fewer than three non-collinear underside nodes rest on the plate.
     """
     locs = elements.nodes_mm
-    resting = elements.underside[locs[elements.underside, 2] <= SEAT_MM]
+    bed = np.zeros(len(locs)) if bed_mm is None else bed_mm
+    above = locs[elements.underside, 2] - bed[elements.underside]
+    resting = elements.underside[np.nan_to_num(above, nan=np.inf) <= SEAT_MM]
     xy = locs[resting, :2]
     if len(xy) < 3 or np.linalg.matrix_rank(xy[1:] - xy[0], tol=1.0) < 2:
         raise GeometryError(
@@ -328,8 +336,10 @@ def model(
     modulus_mpa: float,
     poisson_ratio: float,
     kept: dict[str, Any] | None = None,
+    bed_mm: FloatArray | None = None,
 ) -> Model:
-    """Assemble and factorise the stiffness of the solid standing on the plate z = 0.
+    """Assemble and factorise the stiffness of the solid standing on the plate z = 0, or on
+    the beds ``bed_mm`` (:func:`supports`).
 
     Parameters
     ----------
@@ -347,7 +357,7 @@ def model(
         If fewer than three non-collinear underside nodes rest on the plate.
     """
     kept = {} if kept is None else kept
-    held, stands_on = supports(elements)
+    held, stands_on = supports(elements, bed_mm)
     if "pattern" not in kept:
         kept["pattern"] = pattern_of(elements.element_nodes, len(elements.nodes_mm))
     pattern = kept["pattern"]

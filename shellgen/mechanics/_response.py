@@ -20,6 +20,7 @@ from shellgen.mechanics._loads import (
     bench_test,
     patient_load,
 )
+from shellgen.mechanics._seat import bed_heights_mm
 from shellgen.mechanics._solid import Solid, settle, solid_of_mesh
 from shellgen.shell import Shell
 
@@ -34,11 +35,13 @@ __all__ = [
 ]
 
 #: Plan spacing (mm) and element layers through the thickness of the mechanics mesh. One
-#: layer of quadratic tetrahedra bends a plate exactly (linear strain through it: a second
-#: layer changed the bench deflection by 2 %). Bench deflection of the synthetic foot's
-#: sulcus shell against spacing (mm): 6 0.551, 5 0.570, 4 0.527, 3 0.501, 2.5 0.502,
-#: 2 0.482: it converges slowly (the edge of the held underside is a singular line), so
-#: halving 3 mm still changes it by about 4 %.
+#: layer of quadratic wedges bends a plate exactly (linear strain through it: a second
+#: layer changed the synthetic shell's bench deflection by 1.1 %). Bench deflection of the
+#: synthetic foot's sulcus shell (3 mm PA12) against spacing, wedges (mm): 6 0.789, 5 0.795,
+#: 4 0.709, 3.5 0.710, 3 0.670, 2.5 0.694, 2 0.643, 1.5 0.656; quadratic tetrahedra 3 0.655,
+#: 2 0.631. It converges slowly and not monotonically (the edge of the held underside is a
+#: singular line, and which underside nodes rest within :data:`SEAT_MM` changes with the
+#: remesh): halving 3 mm changes it by 2.1 % (to 1.5 mm), 4 mm by 9 %, hence 3 mm.
 SPACING_MM = 3.0
 LAYERS = 1
 
@@ -146,8 +149,9 @@ def respond(
     """Bench test and (given a patient) patient load of a solid standing on z = 0.
 
     A solid resting on one side of the arch only is first tipped onto the plate
-    (:func:`~shellgen.mechanics._solid.settle`: a posted heel seat built floating above
-    z = 0 comes down onto it).
+    (:func:`~shellgen.mechanics._solid.settle`: a heel seat built floating above z = 0 comes
+    down onto it). It then rests on its beds (:mod:`shellgen.mechanics._seat`): the plate,
+    and under a posted heel the post's own plane, as the wedge a lab fits under it.
 
     Parameters
     ----------
@@ -186,7 +190,15 @@ def respond(
     if "layout" not in kept:
         kept["layout"] = wedge_layout(solid.points, solid.triangles, layers)
     elements = wedges(solid, layers, kept["layout"])
-    m = model(elements, mat.modulus_gpa * 1000.0, mat.poisson_ratio, kept)
+    bed = bed_heights_mm(
+        solid.points,
+        solid.triangles,
+        solid.bottom_mm,
+        SEAT_MM,
+        apex_mm[0],
+        elements.nodes_mm[:, :2],
+    )
+    m = model(elements, mat.modulus_gpa * 1000.0, mat.poisson_ratio, kept, bed)
     sol = solve(m, bench_test(apex_mm, bench_force_n))
     (bench,) = sol.patches
     bench_stress = peak_stress_mpa(m, sol.u)
