@@ -81,7 +81,15 @@ def analyze(scan: Scan, *, spacing_mm: float | None = None) -> Foot:
     z = fill_gaps(drop_spikes(np.where(mask, raw_field.z_mm, np.nan), mask), mask)
     z = smooth(z, SMOOTH_MM, spacing_mm)
     field = HeightField(raw_field.x0_mm, raw_field.y0_mm, spacing_mm, z)
-    m = measure(field, mask, length_mm=scan.given_length_mm)
+    # The outline crosses the footprint's outermost cells (any point makes a cell part of
+    # it), whose centres lie outside the foot as often as inside: the truth's grid keeps
+    # only nodes inside the outline. Measured on the cells within them.
+    inner = np.where(ndimage.binary_erosion(mask), z, np.nan)
+    m = measure(
+        HeightField(field.x0_mm, field.y0_mm, spacing_mm, inner),
+        mask,
+        length_mm=scan.given_length_mm,
+    )
     return Foot(scan=scan, plantar=field, **{f.name: getattr(m, f.name) for f in fields(m)})
 
 

@@ -7,6 +7,7 @@ import itertools
 import contourpy
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import cKDTree
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import unary_union
 
@@ -19,8 +20,18 @@ __all__ = [
     "fill_gaps",
     "lowest_surface",
     "mask_to_polygons",
+    "over_a_lower_point",
     "smooth",
 ]
+
+#: A point lies over another surface (the foot's side over the sole's edge, the dorsum over
+#: the sole) when one of its ``STACK_NEIGHBOURS`` nearest points in plan lies below it more
+#: steeply than ``STACK_STEEPNESS`` (rise over run, about 72 degrees), by more than
+#: ``STACK_TOLERANCE_MM`` beyond that: a margin for scanner noise on two sole points close
+#: in plan. The sole's own rounded edge is less steep than that and stays.
+STACK_NEIGHBOURS = 8
+STACK_STEEPNESS = 3.0
+STACK_TOLERANCE_MM = 0.5
 
 
 def cell_indices(
@@ -43,11 +54,41 @@ def cell_indices(
     return rows, cols, inside
 
 
+def over_a_lower_point(points: FloatArray, query: FloatArray) -> BoolArray:
+    """Whether each query point lies over another surface of the scan, seen from below.
+
+    A vertical wall (the foot's side where it meets the sole's edge) and the dorsum stand
+    over the sole: a cell that the outline crosses catches them as well as the sole, and
+    their heights, averaged in, lift the sole's edge by 1-3 mm where the arch is read.
+    A point counts as over a lower one when one of its ``STACK_NEIGHBOURS`` nearest points
+    in plan lies below it by more than ``STACK_STEEPNESS`` times their distance in plan
+    plus ``STACK_TOLERANCE_MM``. (The band of ``lowest_surface`` cannot tell them apart: at
+    the edge, the wall's lowest points are the sole's edge itself.)
+
+    Parameters
+    ----------
+    points : (n, 3) float
+        The scan's points in the foot frame, mm.
+    query : (m, 3) float
+        Points to test (some of ``points``), mm.
+
+    Returns
+    -------
+    (m,) bool
+        True where a query point lies over a lower point of ``points``.
+    """
+    k = min(STACK_NEIGHBOURS, len(points))
+    dist, idx = cKDTree(points[:, :2]).query(query[:, :2], k=k)
+    drop = query[:, 2, None] - points[idx, 2]
+    return np.asarray((drop > STACK_STEEPNESS * dist + STACK_TOLERANCE_MM).any(axis=1))
+
+
 def lowest_surface(
     points: FloatArray, spacing_mm: float, margin_mm: float = 6.0, band_mm: float = 2.5
 ) -> tuple[HeightField, IntArray]:
     """The underside of the scan as a height field: per cell, the mean height of the points
-    within ``band_mm`` of the cell's lowest point.
+    within ``band_mm`` of the cell's lowest point that do not lie over a lower point
+    (:func:`over_a_lower_point`).
 
     Parameters
     ----------
@@ -65,7 +106,7 @@ def lowest_surface(
     field : HeightField
         Underside height per cell; NaN where a cell holds no point.
     counts : (ny, nx) int
-        Points per cell.
+        Points per cell, every point counted: the silhouette seen from below.
     """
     lo = points[:, :2].min(axis=0) - margin_mm
     hi = points[:, :2].max(axis=0) + margin_mm
@@ -79,8 +120,10 @@ def lowest_surface(
     low = np.full(ny * nx, np.inf)
     np.minimum.at(low, flat, pz)
     # Mean of the points near the cell's lowest: unbiased on a sloping sole, where the
-    # minimum alone reads low, and blind to the foot's top above.
+    # minimum alone reads low, and blind to the foot's top above; less the points near it
+    # that stand over the sole (the foot's side at the edge).
     near = pz <= low[flat] + band_mm
+    near[near] = ~over_a_lower_point(points, points[inside][near])
     total = np.bincount(flat[near], weights=pz[near], minlength=ny * nx)
     n_near = np.bincount(flat[near], minlength=ny * nx)
     counts = np.bincount(flat, minlength=ny * nx).reshape(ny, nx)
