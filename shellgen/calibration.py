@@ -33,6 +33,7 @@ __all__ = [
     "ACTIVITY_LOAD",
     "ARCH_DROP_MM",
     "DEFLECTION_TOL",
+    "MASS_FRACTION",
     "REFERENCE_FOOT_LENGTH_MM",
     "SAFETY_FACTOR_MIN",
     "THICKNESS_MAX_MM",
@@ -48,6 +49,7 @@ __all__ = [
     "heel_cup_depth_mm",
     "label_text",
     "load_factor",
+    "mass_raise_mm",
     "material_factor",
     "post_angle_deg",
     "relief_slot_count",
@@ -81,6 +83,9 @@ ACTIVITY_LOAD: Final = MappingProxyType(
 #: Our rule: navicular drop (mm) standing for each arch-flexibility class, inside the
 #: norms' bands (<= 5 mm rigid, 5-9 mm normal, >= 10 mm flexible).
 ARCH_DROP_MM: Final = MappingProxyType({"rigid": 3.0, "semi_rigid": 7.0, "flexible": 12.0})
+#: Our rule: share of the arch drop a weight-bearing scan's arch is raised by, toward the
+#: MASS position (:func:`mass_raise_mm`).
+MASS_FRACTION: Final = 0.5
 _ARCH_DROP_CENTRE_MM: Final = 7.0
 _ARCH_DROP_SCALE_MM: Final = 3.0
 _ARCH_FACTOR_SPAN: Final = 0.12
@@ -200,12 +205,31 @@ def shell_thickness_mm(
     return min(max(thickness, mat.min_loaded_wall_mm), THICKNESS_MAX_MM)
 
 
-def arch_height_mm(measured_mm: float, fill_fraction: float) -> float:
-    """Supported arch height: ``fill_fraction`` of the measured arch height, mm, at least 0.
+def mass_raise_mm(standing: bool, arch_flexibility: ArchFlexibility) -> float:
+    """How far a weight-bearing scan's arch is raised toward its MASS position, mm.
 
-    Total contact (DESIGN.md): a fill of 1.0 follows the arch fully.
+    MASS, the maximal arch the foot holds comfortably at midstance, lies between the arch
+    loaded (a weight-bearing scan) and unloaded (that plus the arch drop). Our rule: raise a
+    weight-bearing scan's arch by :data:`MASS_FRACTION` of its arch drop
+    (:func:`arch_drop_mm`: the class's, or a measured drop as given), so never above the
+    foot's estimated unloaded arch; an unloaded or semi-weight-bearing capture is used as
+    captured (0). ``[override] arch_height_mm`` sets the arch outright.
+
+    Examples
+    --------
+    >>> mass_raise_mm(True, "flexible"), mass_raise_mm(False, "flexible")
+    (6.0, 0.0)
     """
-    return max(0.0, fill_fraction * measured_mm)
+    return MASS_FRACTION * arch_drop_mm(arch_flexibility) if standing else 0.0
+
+
+def arch_height_mm(measured_mm: float, fill_fraction: float, raise_mm: float = 0.0) -> float:
+    """Supported arch height: ``fill_fraction`` of the arch at its MASS position, mm, >= 0.
+
+    The MASS position is the measured arch plus ``raise_mm`` (:func:`mass_raise_mm`). Total
+    contact (DESIGN.md): a fill of 1.0 follows it fully.
+    """
+    return max(0.0, fill_fraction * (measured_mm + raise_mm))
 
 
 def scale_by_foot_length(size_mm: float, foot_length_mm: float) -> float:
@@ -346,13 +370,20 @@ def calibrate(foot: Foot, profile: Profile, *, order_id: str | None = None) -> S
 
     thickness = settle("thickness_mm", _thickness_entry(profile, foot, mat))
     fill = design.arch_fill_fraction
+    flexibility = profile.patient.arch_flexibility
+    lift = mass_raise_mm(foot.standing, flexibility)
+    position = (
+        f"measured {foot.arch.height_mm:.1f} mm + MASS {MASS_FRACTION:g} x "
+        f"{arch_drop_mm(flexibility):g} mm arch drop (weight-bearing scan)"
+        if foot.standing
+        else f"measured {foot.arch.height_mm:.1f} mm (unloaded capture, as captured)"
+    )
     settle(
         "arch_height_mm",
         _Entry(
-            arch_height_mm(foot.arch.height_mm, fill),
+            arch_height_mm(foot.arch.height_mm, fill, lift),
             "calibrated",
-            f"arch_fill: {fill:g} x measured arch {foot.arch.height_mm:.1f} mm "
-            f"({given('arch_fill_fraction')[0]} fill)",
+            f"arch_fill: {fill:g} x ({position}) ({given('arch_fill_fraction')[0]} fill)",
         ),
     )
     cup = design.heel_cup_depth_mm

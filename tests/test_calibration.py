@@ -17,7 +17,9 @@ from shapely.geometry import MultiPolygon, Polygon
 from shellgen.analysis import Arch, ArchType, Foot, HeightField, Landmarks
 from shellgen.calibration import (
     ACTIVITY_LOAD,
+    MASS_FRACTION,
     THICKNESS_MAX_MM,
+    arch_drop_mm,
     arch_flexibility_factor,
     arch_height_mm,
     calibrate,
@@ -280,12 +282,34 @@ def test_thickness_is_capped_at_6_mm() -> None:
 # --- the other rules ------------------------------------------------------------------
 
 
-def test_arch_height_is_the_fill_fraction_of_the_measured_arch() -> None:
-    foot = make_foot(arch_height_mm=18.0)
+def test_an_unloaded_captures_arch_is_supported_as_captured_times_the_fill() -> None:
+    foot = dataclasses.replace(make_foot(arch_height_mm=18.0), standing=False)
     for fill in (0.5, 0.8, 1.0, 1.2):
         spec = calibrate(foot, make_profile(design={"arch_fill_fraction": fill}))
         assert spec.arch_height_mm == pytest.approx(fill * 18.0)
+        assert "unloaded capture, as captured" in spec.provenance["arch_height_mm"].rule
     assert arch_height_mm(-1.0, 1.0) == 0.0  # a foot with no arch gets a flat top
+
+
+@pytest.mark.parametrize(
+    ("flexibility", "drop_mm"),
+    [("rigid", 3.0), ("semi_rigid", 7.0), ("flexible", 12.0), (9.5, 9.5)],
+)
+def test_a_weight_bearing_scans_arch_is_raised_by_half_its_drop_toward_mass(
+    flexibility: str | float, drop_mm: float
+) -> None:
+    foot = make_foot(arch_height_mm=18.0)  # standing
+    for fill in (0.8, 1.0):
+        profile = make_profile({"arch_flexibility": flexibility}, {"arch_fill_fraction": fill})
+        spec = calibrate(foot, profile)
+        assert spec.arch_height_mm == pytest.approx(fill * (18.0 + MASS_FRACTION * drop_mm))
+        # never above the foot's estimated unloaded arch (the loaded one plus its drop)
+        assert spec.arch_height_mm / fill <= 18.0 + drop_mm
+        assert f"MASS {MASS_FRACTION:g} x {drop_mm:g} mm arch drop" in (
+            spec.provenance["arch_height_mm"].rule
+        )
+    pinned = calibrate(foot, make_profile(override={"arch_height_mm": 16.0}))
+    assert pinned.arch_height_mm == 16.0  # overridable
 
 
 @settings(max_examples=100, deadline=None)
@@ -503,7 +527,8 @@ def expected_spec(profile: Profile, foot: Foot) -> dict[str, object]:
         "material": d.material,
         "shell_length": d.shell_length,
         "thickness_mm": thickness,
-        "arch_height_mm": d.arch_fill_fraction * foot.arch.height_mm,
+        "arch_height_mm": d.arch_fill_fraction
+        * (foot.arch.height_mm + MASS_FRACTION * arch_drop_mm(profile.patient.arch_flexibility)),
         "heel_cup_depth_mm": min(max(d.heel_cup_depth_mm * k, 8.0), 25.0),
         "medial_flange_mm": d.medial_flange_mm * k,
         "lateral_flange_mm": d.lateral_flange_mm * k,
@@ -586,11 +611,13 @@ def test_every_field_of_a_shipped_profile_changes_the_spec(name: str) -> None:
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_profiles_are_sensible(name: str) -> None:
-    spec = calibrate(make_foot(), load_profile(profile_path(name)))
+    profile = load_profile(profile_path(name))
+    spec = calibrate(make_foot(), profile)
     assert 2.0 <= spec.thickness_mm <= 6.0
     assert 8.0 <= spec.heel_cup_depth_mm <= 25.0
     assert 0.0 <= spec.post_angle_deg <= 6.0
-    assert 0.0 < spec.arch_height_mm <= 1.2 * 15.0
+    # at most the foot's estimated unloaded arch (its measured 15 mm, standing, plus the drop)
+    assert 0.0 < spec.arch_height_mm <= 15.0 + arch_drop_mm(profile.patient.arch_flexibility)
 
 
 def test_the_cavus_and_flatfoot_profiles_differ_where_they_should() -> None:
