@@ -155,11 +155,14 @@ def element_stiffness(elements: Elements, lam: float, mu: float) -> FloatArray:
     by_component = np.ascontiguousarray(g.transpose(3, 0, 2, 1))  # (3, e, k, q)
     weighted = by_component * elements.volumes_mm3[None, :, None, :]
     a = np.matmul(weighted[:, None], by_component.transpose(0, 1, 3, 2)[None])
-    ke = lam * a + mu * a.transpose(1, 0, 2, 3, 4)
     lap = mu * (a[0, 0] + a[1, 1] + a[2, 2])
-    for i in range(3):
+    ke = np.empty_like(a)
+    for i in range(3):  # pair by pair: no temporary of the whole size
+        for j in range(3):
+            np.multiply(a[i, j], lam, out=ke[i, j])
+            ke[i, j] += mu * a[j, i]
         ke[i, i] += lap
-    return np.asarray(ke, dtype=np.float64)
+    return ke
 
 
 def stiffness_matrix(
