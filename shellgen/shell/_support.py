@@ -140,9 +140,10 @@ class Support:
         band beside it a fin though the sole itself is a broad arch (the my-feet left scan:
         the edge rose from 5 to 17 mm and back within 30 mm). The ring is cut at its rearmost
         and foremost points into two chains (medial, lateral); along each, the heights are
-        binned in x (``EDGE_BIN_MM``, the highest of a bin), opened by
-        :func:`crest_opening`, and every height is lowered to the opened one under the arch
-        weight; never raised.
+        binned in x (``EDGE_BIN_MM``, the lowest of a bin: the lower envelope, so that where
+        the edge runs across x, up and down a notch, the notch is opened as a whole), opened
+        by :func:`crest_opening`, and every height is lowered to the opened one under the
+        arch weight; never raised.
 
         Parameters
         ----------
@@ -165,10 +166,10 @@ class Support:
         for chain in (order[: split + 1], order[split:]):
             x, z = ring[chain, 0], heights[chain]
             bins = np.floor((x - x.min()) / EDGE_BIN_MM).astype(np.int64)
-            top = np.full(int(bins.max()) + 1, -np.inf)
-            np.maximum.at(top, bins, z)
+            low = np.full(int(bins.max()) + 1, np.inf)
+            np.minimum.at(low, bins, z)
             opened = crest_opening(
-                _fill_empty(top), EDGE_BIN_MM, self.crest_radius_mm, self.crest_mm
+                _fill_empty(low), EDGE_BIN_MM, self.crest_radius_mm, self.crest_mm
             )
             cut = np.maximum(z - opened[bins], 0.0) * _arch_weight(x, self.arch_band)
             lowered[chain] = np.minimum(lowered[chain], z - cut)
@@ -270,7 +271,7 @@ def _under_sole(foot: Foot) -> FloatArray:
 
 
 def _fill_empty(values: FloatArray) -> FloatArray:
-    """``-inf`` entries replaced by linear interpolation between the finite ones."""
+    """Infinite entries replaced by linear interpolation between the finite ones."""
     ok = np.isfinite(values)
     if ok.all():
         return values

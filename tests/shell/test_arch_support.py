@@ -109,10 +109,10 @@ def narrow_crest_foot(fwhm_mm: float, rise_mm: float) -> Foot:
     """The analytic foot of ``feet.py`` with a low arch and a narrow crest on its medial side.
 
     A ridge ``rise_mm`` high and ``fwhm_mm`` wide at half its height (Gaussian in x, at the
-    arch, rising toward the medial edge as the arch does) is added to a 6 mm arch; the
+    arch, rising toward the medial edge as the arch does) is added to a 2 mm arch; the
     measured arch height is the new height at the arch apex.
     """
-    foot = synthetic_foot("right", arch_mm=6.0)
+    foot = synthetic_foot("right", arch_mm=2.0)
     f = foot.plantar
     gx, gy = np.meshgrid(f.xs_mm, f.ys_mm)
     sigma = fwhm_mm / (2.0 * np.sqrt(np.log(2.0)))
@@ -152,11 +152,11 @@ def _synth_normal(request: pytest.FixtureRequest) -> Case:
 #: Every case: the real scan with a fin, two synthetic narrow crests, a normal synthetic arch.
 MAKERS: dict[str, Callable[[pytest.FixtureRequest], Case]] = {
     "myfeet": _myfeet,
-    "narrow15": lambda _: _narrow(15.0, 12.0),
-    "narrow25": lambda _: _narrow(25.0, 14.0),
+    "narrow20": lambda _: _narrow(20.0, 20.0),
+    "narrow30": lambda _: _narrow(30.0, 24.0),
     "synth_normal": _synth_normal,
 }
-FINS = ["myfeet", "narrow15", "narrow25"]
+FINS = ["myfeet", "narrow20", "narrow30"]
 
 
 @pytest.fixture(scope="module")
