@@ -42,6 +42,7 @@ from shellgen.studio._session import (
     Session,
     check,
     export,
+    leave_interrupts,
     mechanics_job,
     ready,
     revise,
@@ -116,9 +117,10 @@ class Studio:
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-check")
         # Spawned, not forked: the server runs threads, which a fork would copy mid-step.
         self._mechanic = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=leave_interrupts,
         )
-        self._mechanic.submit(ready)  # start it, and import what it solves with, now
         #: The latest shell whose mechanics are wanted: (session, requested at, build id).
         self._mechanics_pending: tuple[Session, float | None, int] | None = None
         self._solving = False
@@ -496,6 +498,7 @@ class Studio:
             self.fit_camera()
 
     def _on_ready(self, **_: object) -> None:
+        self._mechanic.submit(ready)  # start the worker, and import what it solves with, now
         if self._first_scan is not None:
             self.open_scan(self._first_scan)
 

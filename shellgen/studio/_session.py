@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import signal
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,6 +42,7 @@ __all__ = [
     "Session",
     "check",
     "export",
+    "leave_interrupts",
     "mechanics",
     "mechanics_job",
     "profile_toml",
@@ -246,6 +248,12 @@ def solve(job: MechanicsJob) -> Mechanics:
     solve_ms = 1000.0 * (time.perf_counter() - t0)
     logger.debug("mechanics solved in %.0f ms", solve_ms)
     return Mechanics(response, job.target_deflection_mm, job.spacing_mm, solve_ms)
+
+
+def leave_interrupts() -> None:
+    """Ignore Ctrl-C (SIGINT) in a worker process: the studio that started it handles it,
+    and the worker ends when the studio does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def ready() -> bool:
