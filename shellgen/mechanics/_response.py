@@ -191,12 +191,7 @@ def respond(
         kept["layout"] = wedge_layout(solid.points, solid.triangles, layers)
     elements = wedges(solid, layers, kept["layout"])
     bed = bed_heights_mm(
-        solid.points,
-        solid.triangles,
-        solid.bottom_mm,
-        SEAT_MM,
-        apex_mm[0],
-        elements.nodes_mm[:, :2],
+        solid.points, solid.bottom_mm, SEAT_MM, apex_mm[0], elements.nodes_mm[:, :2]
     )
     m = model(elements, mat.modulus_gpa * 1000.0, mat.poisson_ratio, kept, bed)
     sol = solve(m, bench_test(apex_mm, bench_force_n))
