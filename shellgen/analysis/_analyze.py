@@ -50,9 +50,10 @@ def analyze(scan: Scan, *, spacing_mm: float | None = None) -> Foot:
     Returns
     -------
     Foot
-        The plantar height field (lowest point per cell, gaps filled, smoothed with a
-        1.5 mm Gaussian) over the footprint, and every measure defined in
-        :func:`shellgen.analysis._measure.measure`.
+        The plantar height field (per cell, the points near its lowest that do not stand
+        over the sole; gaps filled, smoothed with a 1.5 mm Gaussian) over the footprint,
+        and every measure defined in :func:`shellgen.analysis._measure.measure`, taken on
+        the field less the footprint's outermost ring of cells.
 
     Examples
     --------
@@ -81,9 +82,10 @@ def analyze(scan: Scan, *, spacing_mm: float | None = None) -> Foot:
     z = fill_gaps(drop_spikes(np.where(mask, raw_field.z_mm, np.nan), mask), mask)
     z = smooth(z, SMOOTH_MM, spacing_mm)
     field = HeightField(raw_field.x0_mm, raw_field.y0_mm, spacing_mm, z)
-    # The outline crosses the footprint's outermost cells (any point makes a cell part of
-    # it), whose centres lie outside the foot as often as inside: the truth's grid keeps
-    # only nodes inside the outline. Measured on the cells within them.
+    # Any point makes a cell part of the footprint, so the outline crosses its outermost
+    # cells, whose centres lie outside the foot as often as inside, and whose heights run
+    # the sole on past its edge. Slopes, regions and the arch are measured on the cells
+    # within them: those whose centres lie inside the foot, as the definitions take them.
     inner = np.where(ndimage.binary_erosion(mask), z, np.nan)
     m = measure(
         HeightField(field.x0_mm, field.y0_mm, spacing_mm, inner),

@@ -62,8 +62,10 @@ def over_a_lower_point(points: FloatArray, query: FloatArray) -> BoolArray:
     their heights, averaged in, lift the sole's edge by 1-3 mm where the arch is read.
     A point counts as over a lower one when one of its ``STACK_NEIGHBOURS`` nearest points
     in plan lies below it by more than ``STACK_STEEPNESS`` times their distance in plan
-    plus ``STACK_TOLERANCE_MM``. (The band of ``lowest_surface`` cannot tell them apart: at
-    the edge, the wall's lowest points are the sole's edge itself.)
+    plus ``STACK_TOLERANCE_MM``. Of a vertical wall, what stands more than about 1.5 mm
+    over its foot goes (below that, noise in plan keeps the points within the steepness),
+    and its foot stays: it is the sole's edge. The band of ``lowest_surface`` cannot tell
+    them apart, and a plain nearest-neighbour query is all this needs.
 
     Parameters
     ----------

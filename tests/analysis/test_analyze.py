@@ -8,6 +8,8 @@ Specification (from the issues):
   landmarks within 8 mm (the arch apex landmark is the apex: 10 mm);
 - moving, rotating or re-scaling (other units) the same points changes no measure by more
   than 0.5 mm;
+- a standing full foot moved under the 1 mm grid by fractions of a cell keeps its arch
+  height within 0.5 mm of the truth (the medial edge is read on the field's last cells);
 - the real scans have a plausible arch (3-30 mm);
 - the same scan gives identical results twice.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -78,6 +81,26 @@ def test_arch_and_landmarks_match_truth(
 ) -> None:
     synth, _, foot = synthetic(kind, side, units, seed)
     assert_arch_and_landmarks_match(foot, synth.truth)
+
+
+#: Moves of a prepared scan by fractions of a cell of the 1 mm field, (x, y) in mm.
+SUB_CELL_MOVES = [(0.5 * d, d) for d in (0.0, 0.2, 0.4, 0.6, 0.8)]
+EDGE_ARCH_TOL_MM = 0.5
+
+
+def test_a_standing_foot_keeps_its_arch_wherever_the_cells_fall_on_its_edge(
+    synthetic: Synthetic,
+) -> None:
+    # The foot's side stands over the sole's medial edge, where the arch is read; which of
+    # its points the field's last cells catch changes as the foot moves under the grid.
+    # (Before the field left those points out, this scan read 0.6-1.5 mm high.)
+    synth, scan, _ = synthetic("foot", *SIDE_UNITS[5], 5)
+    heights = [
+        analyze(replace(scan, points=scan.points + np.array([dx, dy, 0.0]))).arch.height_mm
+        for dx, dy in SUB_CELL_MOVES
+    ]
+    expected = [synth.truth.arch_height_mm] * len(SUB_CELL_MOVES)
+    assert heights == pytest.approx(expected, abs=EDGE_ARCH_TOL_MM)
 
 
 VARIANTS = {name: model for name, model in FOOT_MODELS.items() if name != "default"}
