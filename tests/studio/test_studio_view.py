@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -18,10 +19,12 @@ from shellgen.profile import load_profile, profile_path, with_fields
 from shellgen.shell import Shell
 from shellgen.studio import Mechanics, Session, apply, check, mechanics, start
 from shellgen.studio._view import (
+    DEFLECTION_LEVELS,
     MARK_COLOURS,
     MARK_LIFT_MM,
     arch_chart_svg,
     camera,
+    deflection_levels,
     deflection_map_svg,
     encode_array,
     key_numbers,
@@ -259,28 +262,35 @@ def test_the_deflection_map_colours_each_triangle_and_is_drawn_on_the_patients_s
     r = solved.response
     svg, (low, high) = deflection_map_svg(r, session.shell.side)
     root = ET.fromstring(svg)
-    polygons = [e for e in root.iter() if e.tag.endswith("polygon")]
-    assert len(polygons) == len(r.plan_triangles)
+    bands = [e for e in root.iter() if e.tag.endswith("path") and e.get("data-level")]
     assert low == pytest.approx(min(0.0, r.deflection_map_mm.min()), abs=1e-3)
     assert high == pytest.approx(r.deflection_map_mm.max(), abs=1e-3)
     low, high = min(0.0, r.deflection_map_mm.min()), r.deflection_map_mm.max()  # unrounded
     mean = r.deflection_map_mm[r.plan_triangles].mean(axis=1)
+    level = deflection_levels(mean, low, high)
+    assert level[mean.argmax()] == DEFLECTION_LEVELS - 1 and level.min() == 0
+    # every triangle once, in the path of its band, filled with the band's colour
     cmap = colormaps["YlOrRd"]
-    deepest, still = polygons[int(mean.argmax())], polygons[int(np.abs(mean).argmin())]
-    assert deepest.get("fill") == to_hex(cmap((mean.max() - low) / (high - low)))
-    assert still.get("fill") == to_hex(cmap((mean[np.abs(mean).argmin()] - low) / (high - low)))
-    # Heel on the left; the arch apex (medial, +y in the foot frame) above the middle of a
-    # right foot's map and below it on a left foot's, as the patient sees their foot.
+    assert sum(e.get("d", "").count("M") for e in bands) == len(r.plan_triangles)
+    for e in bands:
+        band = int(e.get("data-level", "-1"))
+        assert e.get("d", "").count("M") == int((level == band).sum())
+        assert e.get("fill") == to_hex(cmap((band + 0.5) / DEFLECTION_LEVELS))
+    # Heel on the left, toe on the right; the arch apex (medial, +y in the foot frame) above
+    # the middle of a right foot's map and below it on a left foot's, as the patient sees it.
     xy = np.array(
-        [[float(v) for v in p.split(",")] for e in polygons for p in e.get("points", "").split()]
+        [
+            [float(v) for v in p]
+            for e in bands
+            for p in re.findall(r"([\d.]+),([\d.]+)", e.get("d", ""))
+        ]
     )
-    heel = xy[:, 0].min() + 0.1 * np.ptp(xy[:, 0])
-    corners = xy.reshape(len(polygons), 3, 2)
-    heel_side = r.plan_points_mm[r.plan_triangles[:, 0], 0] < np.percentile(
-        r.plan_points_mm[:, 0], 10
-    )
-    assert corners[heel_side][:, :, 0].mean() < heel
-    cross = next(e for e in root.iter() if e.tag.endswith("path")).get("d", "")
-    apex_y = float(cross.split("V")[0].split(",")[-1])
+    cross = next(e for e in root.iter() if e.get("data-apex")).get("d", "")
+    start = re.match(r"M([\d.]+),([\d.]+)", cross)
+    assert start is not None
+    apex_x, apex_y = (float(v) for v in start.groups())
+    x = r.plan_points_mm[:, 0]
+    along = (r.apex_mm[0] - x.min()) / np.ptp(x)
+    assert (apex_x + 5.0 - xy[:, 0].min()) / np.ptp(xy[:, 0]) == pytest.approx(along, abs=0.02)
     middle = (xy[:, 1].min() + xy[:, 1].max()) / 2.0
     assert apex_y < middle if session.shell.side == "right" else apex_y > middle
