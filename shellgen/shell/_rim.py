@@ -157,11 +157,9 @@ class RimLookup:
         )
 
     def edge_support(self, support: Support) -> FloatArray:
-        """Support along the plantar edge, averaged over ``EDGE_SMOOTHING`` mm, its arch crest
-        opened (``Support.along_edge``)."""
+        """Support height along the plantar edge, averaged over ``EDGE_SMOOTHING`` mm."""
         edge = self.edge_points
-        averaged = _ring_average(support.at(edge[:, 0], edge[:, 1]), EDGE_SMOOTHING)
-        return support.along_edge(edge, averaged)
+        return _ring_average(support.at(edge[:, 0], edge[:, 1]), EDGE_SMOOTHING)
 
     def points(self, points: FloatArray) -> RimPoints:
         """Distances to the outline's rim and to the plantar edge at points ((n, 2), mm)."""

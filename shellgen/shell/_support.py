@@ -34,6 +34,12 @@ ARCH_FALL_START = 0.65
 ARCH_CREST_FRACTION = 0.17
 #: The crest is opened under the plantar region, fading out this far beyond its edge, mm.
 SOLE_FADE_MM = 5.0
+#: Where the plantar edge is lowered by ``d`` mm, the support around it is lowered too,
+#: fading out over ``d / EDGE_RELIEF_SLOPE`` mm (smoothstep: its steepest is 1.5 times this):
+#: the my-feet left scan's 6 mm notch fades over 15 mm, as steep as the sole's own arch.
+EDGE_RELIEF_SLOPE = 0.4
+#: Drops smaller than this are not spread (below any print's resolution), mm.
+DROP_MIN_MM = 0.01
 #: Along the plantar edge the crest is opened on bins this long in x, mm (the edge is
 #: sampled 1 mm apart, so that every bin between a chain's ends holds a sample).
 EDGE_BIN_MM = 1.0
@@ -132,37 +138,35 @@ class Support:
         lowered = self.plantar_at(x, y) - self._bilinear(self.relief, x, y)
         return np.asarray(np.maximum(lowered, 0.0))
 
-    def along_edge(self, ring: FloatArray, heights: FloatArray) -> FloatArray:
-        """Heights along the plantar edge, their crests opened along x, mm.
+    def with_edge_relief(self, ring: FloatArray, heights: FloatArray) -> Support:
+        """This support, lowered where the plantar edge's crests are opened along x.
 
         The edge of the plantar region (where the sole is no steeper than 45 degrees) can
-        reach up a steep arch for a few millimetres, a notch that made the flange rim and the
-        band beside it a fin though the sole itself is a broad arch (the my-feet left scan:
-        the edge rose from 5 to 17 mm and back within 30 mm). The ring is cut at its rearmost
-        and foremost points into two chains (medial, lateral); along each, the heights are
-        binned in x (``EDGE_BIN_MM``, the lowest of a bin: the lower envelope, so that where
-        the edge runs across x, up and down a notch, the notch is opened as a whole), opened
-        by :func:`crest_opening`, and every height is lowered to the opened one under the
-        arch weight; never raised.
+        reach up a steep arch for a few millimetres, a notch that made the flange (whose rim
+        height follows the edge) a fin though the sole itself is a broad arch (the my-feet
+        left scan: the edge rose from 5 to 17 mm and back within 30 mm). The ring is cut at
+        its rearmost and foremost points into two chains (medial, lateral); along each, the
+        heights are binned in x (``EDGE_BIN_MM``, the lowest of a bin: the lower envelope,
+        so that where the edge runs across x, up and down a notch, the notch is opened as a
+        whole) and opened by :func:`crest_opening`; each sample's drop to the opened height
+        (under the arch weight) is spread into the ``relief`` around it (see
+        ``EDGE_RELIEF_SLOPE``), so that the support itself, and with it the top and the edge
+        heights the rim is built from, come down together: lowering the edge heights alone
+        left a valley between the notch and the flange.
 
         Parameters
         ----------
         ring : (k, 2) float
             The plantar edge, a closed ring sampled about 1 mm apart (no closing repeat).
         heights : (k,) float
-            The support along it (averaged along the ring), mm.
-
-        Returns
-        -------
-        (k,) float
-            Heights, mm, at most ``heights``.
+            This support along it (averaged along the ring), mm.
         """
         if self.crest_radius_mm <= 0.0 or len(ring) < 3:
-            return heights
+            return self
         rear, front = int(np.argmin(ring[:, 0])), int(np.argmax(ring[:, 0]))
         order = np.roll(np.arange(len(ring)), -rear)
         split = (front - rear) % len(ring)
-        lowered = heights.copy()
+        drop = np.zeros(len(ring))
         for chain in (order[: split + 1], order[split:]):
             x, z = ring[chain, 0], heights[chain]
             bins = np.floor((x - x.min()) / EDGE_BIN_MM).astype(np.int64)
@@ -172,8 +176,26 @@ class Support:
                 _fill_empty(low), EDGE_BIN_MM, self.crest_radius_mm, self.crest_mm
             )
             cut = np.maximum(z - opened[bins], 0.0) * _arch_weight(x, self.arch_band)
-            lowered[chain] = np.minimum(lowered[chain], z - cut)
-        return lowered
+            drop[chain] = np.maximum(drop[chain], cut)
+        return replace(self, relief=self._spread(ring, drop))
+
+    def _spread(self, ring: FloatArray, drop: FloatArray) -> FloatArray:
+        """``relief`` with each ring sample's ``drop`` spread around it (the largest kept), mm.
+
+        A drop ``d`` fades to 0 over ``d / EDGE_RELIEF_SLOPE`` mm from its sample (smoothstep,
+        flat at the sample), so the lowered support is as smooth as the sole at the edge.
+        """
+        f = self.field
+        relief = self.relief.copy()
+        xs, ys = f.xs_mm, f.ys_mm
+        for (px, py), d in zip(ring[drop > DROP_MIN_MM], drop[drop > DROP_MIN_MM], strict=True):
+            reach = max(d / EDGE_RELIEF_SLOPE, f.spacing_mm)
+            cols = slice(np.searchsorted(xs, px - reach), np.searchsorted(xs, px + reach))
+            rows = slice(np.searchsorted(ys, py - reach), np.searchsorted(ys, py + reach))
+            gx, gy = np.meshgrid(xs[cols], ys[rows])
+            fade = 1.0 - smoothstep(np.hypot(gx - px, gy - py), 0.0, reach)
+            relief[rows, cols] = np.maximum(relief[rows, cols], d * fade)
+        return relief
 
     def unsmoothed(self) -> Support:
         """The same support without the crest smoothing: the arch-scaled sole itself."""

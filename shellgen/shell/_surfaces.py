@@ -138,6 +138,8 @@ class Surfaces:
     def make(cls, foot: Foot, spec: ShellSpec, layout: Plan) -> Surfaces:
         """Precompute the look-ups and parameters, and choose the heel lift."""
         support = Support.make(foot, spec, layout.plantar_heights)
+        edge = layout.rim.edge_points
+        support = support.with_edge_relief(edge, layout.rim.edge_support(support))
         seat = layout.seat
         flex_end = layout.flex_start_mm + spec.flex_taper_mm
         post_end = POST_END * foot.foot_length_mm
