@@ -43,6 +43,7 @@ from typing import Any, cast
 import numpy as np
 import scipy.sparse as sp
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import Polygon
 from sksparse.cholmod import CholmodNotPositiveDefiniteError, analyze, cholesky
 from threadpoolctl import threadpool_limits
@@ -98,22 +99,20 @@ class Pattern:
         Node count N (the matrix is 3 N square).
     block_of : (e k k,) int
         Index of each element block (element, local a, local b) among the distinct blocks.
-    indices, indptr : int arrays
-        The CSR structure of the 3 N x 3 N matrix.
-    position : (nnz,) int
+    indices, indptr : int32 arrays
+        The CSR structure of the 3 N x 3 N matrix (32-bit: a shell's stiffness has tens of
+        millions of entries at most, and half the bytes are half the memory traffic).
+    position : (nnz,) int32
         Where each distinct block's entries (block, i, j), flattened, go in the CSR data.
-    rows : (nnz,) int
-        Row of each CSR entry.
     diagonal : (3 N,) int
         Position of each diagonal entry in the CSR data.
     """
 
     nodes: int
     block_of: IntArray
-    indices: IntArray
-    indptr: IntArray
-    position: IntArray
-    rows: IntArray
+    indices: NDArray[np.int32]
+    indptr: NDArray[np.int32]
+    position: NDArray[np.int32]
     diagonal: IntArray
 
 
@@ -139,14 +138,17 @@ def pattern_of(element_nodes: IntArray, nodes: int) -> Pattern:
         + three[None, None, :]
     )  # (blocks, i, j)
     nnz = 9 * len(blocks)
-    indices = np.empty(nnz, dtype=np.int64)
+    indices = np.empty(nnz, dtype=np.int32)
     indices[position] = 3 * block_col[:, None, None] + three[None, None, :]
-    rows = np.empty(nnz, dtype=np.int64)
-    rows[position] = 3 * block_row[:, None, None] + three[None, :, None]
     indptr = np.concatenate([[0], np.cumsum(np.repeat(3 * per_row, 3))])
     diagonal = position[block_row == block_col][:, three, three].ravel()  # dof 3 r + i
     return Pattern(
-        nodes, block_of.astype(np.int64), indices, indptr, position.ravel(), rows, diagonal
+        nodes,
+        block_of.astype(np.int64),
+        indices,
+        indptr.astype(np.int32),
+        position.ravel().astype(np.int32),
+        diagonal.astype(np.int64),
     )
 
 
@@ -245,7 +247,8 @@ def held_fixed(stiffness: sp.csr_matrix, pattern: Pattern, held: BoolArray) -> s
     """The stiffness with the held dofs' rows and columns zeroed and a unit diagonal: the
     same pattern whichever dofs are held (symmetric, so its CSR arrays serve as CSC)."""
     keep = ~held
-    data = stiffness.data * (keep[pattern.rows] & keep[pattern.indices])
+    keep_row = np.repeat(keep, np.diff(pattern.indptr))
+    data = stiffness.data * (keep_row & keep[pattern.indices])
     data[pattern.diagonal[held]] = 1.0
     n = stiffness.shape[0]
     return sp.csc_matrix((data, pattern.indices, pattern.indptr), shape=(n, n))
@@ -318,8 +321,8 @@ def supports(elements: Elements, bed_mm: FloatArray | None = None) -> tuple[IntA
     """Dofs held by the plate and the resting underside's convex hull in plan (mm).
 
     An underside node rests where it lies within :data:`SEAT_MM` of its bed: ``bed_mm`` per
-    node (NaN where there is none: :func:`~shellgen.mechanics._seat.bed_heights_mm`, a
-    posted heel's own plane), or the plate z = 0 when not given.
+    node (:func:`~shellgen.mechanics._seat.bed_heights_mm`: a posted heel's own plane), or
+    the plate z = 0 when not given.
 
     Raises
     ------
@@ -328,8 +331,7 @@ def supports(elements: Elements, bed_mm: FloatArray | None = None) -> tuple[IntA
     """
     locs = elements.nodes_mm
     bed = np.zeros(len(locs)) if bed_mm is None else bed_mm
-    above = locs[elements.underside, 2] - bed[elements.underside]
-    resting = elements.underside[np.nan_to_num(above, nan=np.inf) <= SEAT_MM]
+    resting = elements.underside[locs[elements.underside, 2] - bed[elements.underside] <= SEAT_MM]
     xy = locs[resting, :2]
     if len(xy) < 3 or np.linalg.matrix_rank(xy[1:] - xy[0], tol=1.0) < 2:
         raise GeometryError(
