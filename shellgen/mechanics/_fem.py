@@ -6,9 +6,10 @@ through the thickness, so a thin plate bends without the shear locking that made
 tetrahedra five times too stiff here. Any :class:`~shellgen.mechanics._elements.Elements`
 (the quadratic tetrahedra kept as reference too) is assembled and solved the same way;
 displacement component ``i`` of node ``s`` is global dof ``3 s + i``. The stiffness is
-assembled with one batched matrix product over all elements rather than with ``skfem.asm``
-of the vector form, which loops in Python over the pairs of local basis functions (0.33 s
-for 3.3 k dofs; see :func:`stiffness_matrix` for how the blocks are summed).
+assembled with nine batched matrix products over all elements
+(:func:`element_stiffness`) rather than with ``skfem.asm`` of the vector form, which loops
+in Python over the pairs of local basis functions (0.33 s for 3.3 k dofs; see
+:func:`stiffness_matrix` for how the blocks are summed).
 
 Supports: the plate is the plane z = 0, rigid and frictionless. Every underside node on
 it (within :data:`SEAT_MM`, a rounding tolerance) is held vertically and free to slide. The
