@@ -1,4 +1,13 @@
-"""The plantar support: the foot's sole the shell carries, arch scaled and smoothed (mm)."""
+"""The plantar support: the foot's sole the shell carries, arch scaled and smoothed (mm).
+
+The supported arch is a smooth medial longitudinal arch, not a fin (issue 13): along x, in
+the arch band only, every crest narrower than a parabola ``ARCH_CREST_FRACTION`` of foot
+length wide at half the supported arch height is cut down to one (a grey opening, which only
+ever lowers the sole), both in the sole's rows under the plantar region
+(:meth:`Support.make`) and along the plantar edge that the flanges and the rim band are built
+from (:meth:`Support.with_edge_relief`). The heel seat and the forefoot keep total contact;
+how far the top comes down is the shell's ``arch_gap_mm``.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +74,9 @@ class Support:
         Radius of the parabola that opens the crest (see :func:`crest_opening`), mm; 0 when
         the support is not smoothed.
     relief : (ny, nx) float
-        How far the smoothing lowers the arch-scaled sole at every grid node (>= 0), mm.
+        How far the smoothing lowers the arch-scaled sole at every grid node (>= 0), mm:
+        the rows' opening (:meth:`make`), and the plantar edge's once
+        :meth:`with_edge_relief` has run (``Surfaces.make`` runs it).
     """
 
     field: HeightField
@@ -78,9 +89,13 @@ class Support:
 
     @classmethod
     def make(cls, foot: Foot, spec: ShellSpec, filled: FloatArray) -> Support:
-        """The support of this foot for this spec's arch height.
+        """The support of this foot for this spec's arch height, its rows' crests opened.
 
         ``filled`` is :func:`filled_heights` of the foot's plantar field (made once per foot).
+        The arch-scaled sole is opened along x by :func:`crest_opening` with the parabola of
+        :func:`crest_radius` (``crest_mm`` wide at half ``spec.arch_height_mm``), under the
+        arch weight and the plantar region (beyond its edge, where the rim band's cap
+        governs the top, fading out over ``SOLE_FADE_MM``).
         """
         length = foot.foot_length_mm
         measured = foot.arch.height_mm

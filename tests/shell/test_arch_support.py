@@ -48,6 +48,8 @@ PROFILE_STEP_MM = 0.5
 
 #: A real scan whose arch is a narrow crest (5 to 17 mm and back within some 30 mm).
 MYFEET_LEFT = "myfeet_left_foot_m.stl"
+#: Every real sample scan.
+REAL = (MYFEET_LEFT, "myfeet_right_foot_m.stl", "insoletilter_plantar_right_mm.obj")
 
 
 def _top(shell: Shell) -> np.ndarray:
@@ -164,20 +166,20 @@ def cases() -> dict[str, Case]:
     return {}
 
 
-@pytest.fixture(params=list(MAKERS))
-def case(request: pytest.FixtureRequest, cases: dict[str, Case]) -> Case:
-    name = request.param
+def _made(name: str, request: pytest.FixtureRequest, cases: dict[str, Case]) -> Case:
     if name not in cases:
         cases[name] = MAKERS[name](request)
     return cases[name]
+
+
+@pytest.fixture(params=list(MAKERS))
+def case(request: pytest.FixtureRequest, cases: dict[str, Case]) -> Case:
+    return _made(request.param, request, cases)
 
 
 @pytest.fixture(params=FINS)
 def fin(request: pytest.FixtureRequest, cases: dict[str, Case]) -> Case:
-    name = request.param
-    if name not in cases:
-        cases[name] = MAKERS[name](request)
-    return cases[name]
+    return _made(request.param, request, cases)
 
 
 # --- the opening, against analytic shapes -------------------------------------------------
@@ -224,6 +226,17 @@ def test_no_supported_arch_has_a_crest_narrower_than_the_stated_length(case: Cas
     assert crest_of(foot, spec, shell) >= stated_mm
 
 
+@pytest.mark.parametrize("profile_name", ["standard", "pronated_runner"])  # pronated: highest arch
+@pytest.mark.parametrize("name", REAL)
+def test_every_real_scan_has_a_crest_at_least_the_stated_length(
+    real_scan: Callable[[str], tuple[object, Foot]], name: str, profile_name: str
+) -> None:
+    _, foot = real_scan(name)
+    spec = calibrate(foot, load_profile(profile_path(profile_name)), order_id="T1")
+    shell = build(foot, spec)
+    assert crest_of(foot, spec, shell) >= ARCH_CREST_FRACTION * foot.foot_length_mm
+
+
 def test_the_crest_was_a_fin_before_smoothing(fin: Case) -> None:
     foot, spec, _, raw = fin
     assert crest_of(foot, spec, raw) < ARCH_CREST_FRACTION * foot.foot_length_mm
@@ -255,9 +268,11 @@ def test_a_narrow_crest_is_cut_and_the_gap_reported(fin: Case) -> None:
     assert shell.arch_gap_mm is not None and shell.arch_gap_mm > 1.0
 
 
-def test_a_normal_arch_keeps_its_contact_under_the_sole(request: pytest.FixtureRequest) -> None:
+def test_a_normal_arch_keeps_its_contact_under_the_sole(
+    request: pytest.FixtureRequest, cases: dict[str, Case]
+) -> None:
     """Only the plantar edge's jags lose contact; 5 mm in from it, only the scan's noise."""
-    foot, _, shell, raw = _synth_normal(request)
+    foot, _, shell, raw = _made("synth_normal", request, cases)
     assert shell.plan is not None
     points = shell.plan.mesh.points
     inner = shapely.contains_xy(foot.plantar_region.buffer(-5.0), points[:, 0], points[:, 1])
