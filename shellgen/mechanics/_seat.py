@@ -10,8 +10,8 @@ the load (behind it the heel seat, ahead of it the forefoot): of the planes of t
 lower convex envelope within :data:`BED_TILT_MAX_DEG` of level, the one that carries the
 most of it (at least :data:`BED_MIN_NODES` nodes). A node rests where it lies within the
 seat tolerance of its bed: the plate z = 0 for an unposted shell, so nothing changes there.
-(The envelope of the whole underside at once would bridge from the heel's back edge to the
-forefoot, under a seat tilted sideways.)
+A side without a bed rests where it touches z = 0. (The envelope of the whole underside at
+once would bridge from the heel's back edge to the forefoot, under a seat tilted sideways.)
 
 The lower convex envelope is taken from scipy's ``ConvexHull`` (Qhull) of the underside's
 vertices; the facets are grouped into planes here (Qhull splits one plane into many
@@ -59,10 +59,10 @@ def resting_nodes(
     Returns
     -------
     (n,) bool
-        True where the node rests. None rests on a side without a bed.
+        True where the node rests (on a side without a bed: where it touches z = 0).
     """
     bed = bed_heights_mm(points_mm, bottom_mm, seat_mm, load_x_mm, points_mm)
-    return np.asarray(np.nan_to_num(bottom_mm - bed, nan=np.inf) <= seat_mm)
+    return np.asarray(bottom_mm - bed <= seat_mm)
 
 
 def bed_heights_mm(
@@ -73,7 +73,8 @@ def bed_heights_mm(
     query_mm: FloatArray,
 ) -> FloatArray:
     """Height of the bed under each query point, mm: the plane of the bed on its side of
-    the load, or NaN on a side without one.
+    the load, or the plate z = 0 on a side without one (a three-quarter shell behind a heel
+    lift touches the plate along its distal edge only: a line, which the plate holds).
 
     Parameters
     ----------
@@ -86,10 +87,8 @@ def bed_heights_mm(
     sides = (points_mm[:, 0] < load_x_mm, points_mm[:, 0] >= load_x_mm)
     asked = (query_mm[:, 0] < load_x_mm, query_mm[:, 0] >= load_x_mm)
     for side, here in zip(sides, asked, strict=True):
-        plane = _bed_plane(points_mm[side], bottom_mm[side], seat_mm)
-        if plane is not None:
-            a, b, c = plane
-            heights[here] = a * query_mm[here, 0] + b * query_mm[here, 1] + c
+        a, b, c = _bed_plane(points_mm[side], bottom_mm[side], seat_mm) or (0.0, 0.0, 0.0)
+        heights[here] = a * query_mm[here, 0] + b * query_mm[here, 1] + c
     return heights
 
 
