@@ -26,6 +26,11 @@ my-feet shell 3 mm: bench / walking, mm    0.504 / 0.176    0.496 / 0.173
 factorisation, GFlop (synthetic, my-feet)  2.5, 2.9         -, 4.6
 =========================================  ===============  ================
 
+On three more shells at 3 mm (my-feet right runner, insoleTilter plantar cavus, my-feet
+left heavy-duty; 2.8 to 5.7 mm thick) the wedges came out 1.7 to 3.1 % softer on the
+bench, 2.0 to 4.0 % in walking, with peak stress 2.6 to 6.2 % higher; both converge from
+the soft side as the plan is refined (the held underside's edge is a singular line).
+
 Both kinds of mesh become one :class:`Elements` value (nodes, connectivity, shape function
 gradients at the quadrature points, the top faces as 6-node triangles, the underside nodes),
 which :mod:`shellgen.mechanics._fem` assembles and solves without knowing which it is.
