@@ -125,7 +125,8 @@ def lowest_surface(
     # minimum alone reads low, and blind to the foot's top above; less the points near it
     # that stand over the sole (the foot's side at the edge).
     near = pz <= low[flat] + band_mm
-    near[near] = ~over_a_lower_point(points, points[inside][near])
+    candidates = points[inside][near]
+    near[near] = ~over_a_lower_point(candidates, candidates)
     total = np.bincount(flat[near], weights=pz[near], minlength=ny * nx)
     n_near = np.bincount(flat[near], minlength=ny * nx)
     counts = np.bincount(flat, minlength=ny * nx).reshape(ny, nx)
