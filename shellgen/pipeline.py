@@ -19,6 +19,7 @@ from shellgen.render import render_preview
 from shellgen.scan import load, prepare
 from shellgen.shell import build
 from shellgen.shell._shoe import ShoeTrim
+from shellgen.shell._support import ARCH_CREST_FRACTION
 from shellgen.validation import Report, validate
 
 __all__ = [
@@ -292,6 +293,10 @@ def build_foot(
         "inputs": {"scan_sha256": scan_sha256, "profile_sha256": profile_sha256},
         "version": __version__,
         "shoe_fit": shoe_fit_json(shell.plan.shoe_trim if shell.plan else None),
+        "arch_support": {
+            "crest_length_mm": round(ARCH_CREST_FRACTION * foot.foot_length_mm, 2),
+            "arch_gap_mm": round(shell.arch_gap_mm or 0.0, 3),
+        },
         "mechanics": mechanics_json(fit),
         "outputs": {k: str(v) for k, v in sorted(outputs.items())},
         "timings_s": clock.timings,

@@ -120,15 +120,17 @@ def test_the_report_says_what_a_narrow_shoe_trimmed_and_that_a_roomy_one_trimmed
 
 
 def test_a_build_by_mechanics_reports_the_shells_response_and_one_by_rule_reports_none(
-    plantar_foot: Foot, tmp_path: Path
+    plantar_foot: Foot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shellgen.calibration import DEFLECTION_TOL, SAFETY_FACTOR_MIN
 
     profile = load_profile(profile_path("standard"))
-    by_rule = pipeline.build_foot(
-        plantar_foot, tmp_path / "rule", "s", profile=profile, profile_sha256="0" * 64, formats=()
-    )
-    assert json.loads(by_rule.outputs["json"].read_text())["mechanics"] is None
+    written, shell = built_with(plantar_foot, tmp_path / "rule", monkeypatch)
+    assert written["mechanics"] is None
+    # the arch smoothing's stated crest length and the largest gap it left under the arch
+    support = written["arch_support"]
+    assert support["crest_length_mm"] == pytest.approx(0.17 * plantar_foot.foot_length_mm, abs=0.01)
+    assert support["arch_gap_mm"] == pytest.approx(shell.arch_gap_mm, abs=1e-3)
 
     result = pipeline.build_foot(
         plantar_foot,
