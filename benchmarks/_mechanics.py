@@ -6,7 +6,7 @@ default spacing it times each step of both load cases (bench test and the patien
 load, 75 kg), the median of ``--repeat`` runs: plan remesh and heights, the wedge mesh (its
 layout and node order), stiffness assembly and supports, the sparse Cholesky factorisation
 (symbolic analysis and numeric), the two solves with their stress; and the same again as a
-calibration's next trial 10 % thicker, reusing what a :class:`Workspace` keeps (layout,
+calibration's next trial 10 % thicker, reusing what a :class:`PlanCache` keeps (layout,
 pattern, symbolic analysis). Then what tuning the thickness by mechanics adds to a
 calibration (``thickness_by_mechanics`` on the standard profile); then, for every spacing
 asked, the bench deflection and the patient's deflection and peak stress, to show how they
@@ -153,7 +153,7 @@ def main() -> None:
     rows = [f"Standard shell (synthetic foot, sulcus, 3 mm PA12), spacing {SPACING_MM} mm:", ""]
     both = [_steps(SPACING_MM) for _ in range(args.repeat)]
     rows += _table([first for first, _ in both], "both load cases, total")
-    rows += ["", "A calibration's next trial (10 % thicker, same plan, a `Workspace` kept):", ""]
+    rows += ["", "A calibration's next trial (10 % thicker, same plan, a `PlanCache` kept):", ""]
     rows += _table([again for _, again in both], "both load cases, next trial")
     rows += ["", f"Median of {args.repeat} runs; load average {os.getloadavg()[0]:.1f} at the end."]
     rows += ["", f"Peak memory after the standard shell's runs: {_peak_mb():.0f} MB", ""]

@@ -9,11 +9,11 @@ true 3D geometry, remeshed in plan and extruded into one layer of 15-node quadra
 Modules: ``_solid`` (the shell as a solid between two height fields, and its tetrahedra),
 ``_elements`` (the quadratic wedges, and the quadratic tetrahedra kept as reference),
 ``_loads`` (load cases as data), ``_fem`` (stiffness, supports, solver, the
-:class:`Workspace` a calibration keeps between trial thicknesses), ``_response``
+:class:`PlanCache` a calibration keeps between trial thicknesses), ``_response``
 (:func:`respond` and :class:`Response`).
 """
 
-from shellgen.mechanics._fem import SEAT_MM, Workspace
+from shellgen.mechanics._fem import SEAT_MM, PlanCache
 from shellgen.mechanics._loads import (
     BENCH_FORCE_N,
     BENCH_RADIUS_MM,
@@ -41,9 +41,9 @@ __all__ = [
     "LoadCase",
     "Patch",
     "Patient",
+    "PlanCache",
     "Response",
     "Solid",
-    "Workspace",
     "arch_apex_mm",
     "bench_test",
     "patient_load",

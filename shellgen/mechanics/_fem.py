@@ -19,7 +19,7 @@ ones, and the in-plane component perpendicular to the line between them at the r
 farthest from it. The loads are vertical, so these holds carry no force. A held dof keeps
 its place in the matrix (its row and column zeroed, a unit diagonal), so that the pattern,
 and with it the Cholesky factorisation's symbolic analysis, depends on the plan mesh alone
-and serves every thickness a calibration tries (:class:`Workspace`).
+and serves every thickness a calibration tries (:class:`PlanCache`).
 
 Lift-off: the support is linear and bilateral, stated plainly. A resting node cannot rise,
 so an end that would lift as the arch flattens is held down. Under the patient's load the
@@ -60,8 +60,8 @@ __all__ = [
     "Model",
     "PatchResult",
     "Pattern",
+    "PlanCache",
     "Solution",
-    "Workspace",
     "element_stiffness",
     "factorise",
     "held_fixed",
@@ -210,7 +210,7 @@ def factorise(
     CHOLMOD analysis of the same pattern (``sksparse.cholmod.analyze``) to reuse; without it
     CHOLMOD analyses the matrix with its own choice of ordering. The solid's stiffness comes
     already ordered (:func:`~shellgen.mechanics._elements.plan_order`), and its analysis
-    with the natural ordering is kept in a :class:`Workspace`.
+    with the natural ordering is kept in a :class:`PlanCache`.
 
     Measured on the synthetic foot's sulcus shell at 3 mm (45 k dofs of wedges; 2 cores
     shared with other work, load average 5 to 9), numeric factorisation: 0.43 to 1.4 s on one
@@ -255,15 +255,16 @@ def held_fixed(stiffness: sp.csr_matrix, pattern: Pattern, held: BoolArray) -> s
     return sp.csc_matrix((data, pattern.indices, pattern.indptr), shape=(n, n))
 
 
-class Workspace:
+class PlanCache:
     """What the mechanics of one plan mesh keep between solves: for a calibration's trials.
 
     A calibration solves the same shell plan at several thicknesses: only the nodes' heights
     change. The node order, the stiffness pattern and CHOLMOD's symbolic analysis depend on
-    the plan mesh alone; a workspace keeps them from the first :func:`model` and reuses them
+    the plan mesh alone; a cache keeps them from the first :func:`model` and reuses them
     while the plan mesh (points, triangles, layers) is the same, rebuilding them otherwise.
     Create one per shell being tuned and pass it to every
-    :func:`~shellgen.mechanics.respond`; it holds no result, only these.
+    :func:`~shellgen.mechanics.respond` as ``cache=``; it holds no result, only these, and
+    belongs to one thread at a time (it is filled on first use).
     """
 
     def __init__(self) -> None:
@@ -364,7 +365,7 @@ def model(
     modulus_mpa, poisson_ratio : float
         Young's modulus (MPa) and Poisson's ratio.
     kept : dict, optional
-        A :class:`Workspace`'s values for this mesh's connectivity: the pattern and the
+        A :class:`PlanCache`'s values for this mesh's connectivity: the pattern and the
         symbolic analysis are taken from it, or computed and stored in it.
 
     Raises

@@ -13,7 +13,7 @@ from shellgen.analysis._model import Point2
 from shellgen.errors import GeometryError
 from shellgen.materials import Material
 from shellgen.mechanics._elements import wedge_layout, wedges
-from shellgen.mechanics._fem import SEAT_MM, Workspace, model, peak_stress_mpa, scaled, solve
+from shellgen.mechanics._fem import SEAT_MM, PlanCache, model, peak_stress_mpa, scaled, solve
 from shellgen.mechanics._loads import (
     BENCH_FORCE_N,
     MEDIAL_MIDFOOT_AREA_MM2,
@@ -144,7 +144,7 @@ def respond(
     patient: Patient | None = None,
     bench_force_n: float = BENCH_FORCE_N,
     layers: int = LAYERS,
-    workspace: Workspace | None = None,
+    cache: PlanCache | None = None,
 ) -> Response:
     """Bench test and (given a patient) patient load of a solid standing on z = 0.
 
@@ -167,7 +167,7 @@ def respond(
         Bench test force, N.
     layers : int
         Element layers through the thickness.
-    workspace : Workspace, optional
+    cache : PlanCache, optional
         Kept between calls on the same plan mesh (a calibration's trial thicknesses of one
         shell): its wedge layout (node order), stiffness pattern and symbolic factorisation
         are reused.
@@ -184,9 +184,7 @@ def respond(
             f"spans x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f} mm: give a point on it"
         )
     solid = settle(solid, apex_mm, SEAT_MM)
-    kept = (Workspace() if workspace is None else workspace).kept(
-        solid.points, solid.triangles, layers
-    )
+    kept = (PlanCache() if cache is None else cache).kept(solid.points, solid.triangles, layers)
     if "layout" not in kept:
         kept["layout"] = wedge_layout(solid.points, solid.triangles, layers)
     elements = wedges(solid, layers, kept["layout"])

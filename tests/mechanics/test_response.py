@@ -15,9 +15,9 @@ from shellgen.materials import material
 from shellgen.mechanics import (
     SEAT_MM,
     Patient,
+    PlanCache,
     Response,
     Solid,
-    Workspace,
     respond,
     settle,
     solid_of_mesh,
@@ -110,11 +110,11 @@ def test_a_thicker_shell_is_stiffer(response: Response) -> None:
     assert stiffer.bench_stiffness_n_per_mm > 1.2 * response.bench_stiffness_n_per_mm
 
 
-def test_a_workspace_kept_across_thicknesses_changes_no_result(
+def test_a_plan_cache_kept_across_thicknesses_changes_no_result(
     shell: Shell, solid: Solid, response: Response
 ) -> None:
     """A calibration's trials: the same plan at 3 then 4 mm, then another plan (5 mm
-    spacing), all through one workspace, give what fresh solves give."""
+    spacing), all through one cache, give what fresh solves give."""
     foot = synthetic_foot()
     spec = dataclasses.replace(shell_spec("sulcus", post_angle_deg=0.0), thickness_mm=4.0)
     thick = solid_of_shell(build(foot, spec), SPACING_MM)
@@ -122,9 +122,9 @@ def test_a_workspace_kept_across_thicknesses_changes_no_result(
     assert np.array_equal(thick.triangles, solid.triangles)
     mat, apex, who = shell.spec.material, response.apex_mm, Patient(70.0, 2.0)
     other = solid_of_shell(shell, 5.0)
-    workspace = Workspace()
+    cache = PlanCache()
     for trial in (solid, thick, other):
-        kept = respond(trial, mat, apex, who, workspace=workspace)
+        kept = respond(trial, mat, apex, who, cache=cache)
         fresh = respond(trial, mat, apex, who)
         assert kept.bench_deflection_mm == pytest.approx(fresh.bench_deflection_mm, rel=1e-9)
         assert kept.deflection_mm == pytest.approx(fresh.deflection_mm, rel=1e-9)
