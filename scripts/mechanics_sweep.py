@@ -65,7 +65,7 @@ def main() -> int:
             start = time.perf_counter()
             row = f"{foot_name[:30]:30s} {profile_name:18s}"
             try:
-                spec = calibrate(foot, profile)
+                spec = calibrate(foot, profile, order_id="C1")
                 fit = thickness_by_mechanics(foot, spec, profile)
                 shell = build(foot, fit.spec)
                 report = validate(shell, material=fit.spec.material, foot_outline=foot.footprint)

@@ -613,7 +613,9 @@ _RIGID_MODULUS_GPA: Final = 0.5
 #: Least safety factor against the material's fatigue limit at the activity load.
 SAFETY_FACTOR_MIN: Final = 2.0
 #: Most shell evaluations (build + mechanics) one thickness solve may take.
-_MAX_EVALUATIONS: Final = 8
+_MAX_EVALUATIONS: Final = 10
+#: A bracket on the thickness this narrow (mm) is as solved as a printer can print it.
+_BRACKET_MM: Final = 0.02
 
 
 @dataclass(frozen=True)
@@ -736,7 +738,7 @@ def thickness_by_mechanics(
         says which and suggests a stiffer material); for a material too soft to make a rigid
         shell (TPU), saying why.
     """
-    from shellgen.mechanics import SPACING_MM, Patient, respond, solid_of_shell
+    from shellgen.mechanics import SPACING_MM, Patient, PlanCache, respond, solid_of_shell
     from shellgen.shell import build
 
     spacing = SPACING_MM if spacing_mm is None else spacing_mm
@@ -746,6 +748,7 @@ def thickness_by_mechanics(
     who = Patient(patient.bodyweight_kg, ACTIVITY_LOAD[patient.activity])
     low, high = mat.min_loaded_wall_mm, THICKNESS_MAX_MM
     plan = None
+    cache = PlanCache()
     tried: dict[float, Any] = {}
 
     def at(thickness_mm: float) -> Any:
@@ -757,7 +760,7 @@ def thickness_by_mechanics(
             shell = build(foot, trial, reuse=plan)
             plan = shell.plan
             solid = solid_of_shell(shell, spacing)
-            tried[t] = (trial, respond(solid, mat, foot.landmarks.arch_apex, who))
+            tried[t] = (trial, respond(solid, mat, foot.landmarks.arch_apex, who, cache=cache))
         return tried[t]
 
     if mat.modulus_gpa < _RIGID_MODULUS_GPA:
@@ -770,6 +773,7 @@ def thickness_by_mechanics(
     t = min(max(spec.thickness_mm, low), high)
     previous: tuple[float, float] | None = None
     reason = ""
+    flexible, stiff = low, high  # the bracket: thinner deflects too much, thicker too little
     for _ in range(_MAX_EVALUATIONS):
         trial, r = at(t)
         d = r.deflection_mm
@@ -789,12 +793,30 @@ def thickness_by_mechanics(
                 f"profile {profile.name!r}: even {high:g} mm of {mat.name} deflects {d:.2f} mm "
                 f"under the arch against a target of {target:.2f} mm; choose a stiffer material"
             )
+        if d > target:
+            flexible = max(flexible, t)
+        else:
+            stiff = min(stiff, t)
+        if stiff - flexible < _BRACKET_MM:
+            # the deflection steps over the target between two thicknesses this close (the
+            # underside's resting area changes there): the nearer one, and say so
+            near = min((flexible, stiff), key=lambda x: abs(at(x)[1].deflection_mm - target))
+            trial, r = at(near)
+            reason = (
+                f"; the deflection steps from {at(flexible)[1].deflection_mm:.2f} to "
+                f"{at(stiff)[1].deflection_mm:.2f} mm between {flexible:.2f} and {stiff:.2f} mm "
+                "(where the underside rests changes)"
+            )
+            t = near
+            break
         slope = -2.5
         if previous is not None and previous[0] != t:
             slope = math.log(d / previous[1]) / math.log(t / previous[0])
             slope = min(slope, -0.5)
         previous = (t, d)
-        t = min(max(t * (target / d) ** (1.0 / slope), low), high)
+        t = t * (target / d) ** (1.0 / slope)
+        if not flexible < t < stiff:  # the secant left the bracket: halve it (in log)
+            t = math.sqrt(flexible * stiff)
     else:
         raise ProfileError(
             f"profile {profile.name!r}: the thickness for a {target:.2f} mm arch deflection did "

@@ -27,7 +27,13 @@ from scipy.spatial import ConvexHull, QhullError
 
 from shellgen._typing import BoolArray, FloatArray
 
-__all__ = ["BED_MIN_NODES", "BED_TILT_MAX_DEG", "bed_heights_mm", "resting_nodes"]
+__all__ = [
+    "BED_MIN_NODES",
+    "BED_TILT_MAX_DEG",
+    "PLATE_PREFERENCE",
+    "bed_heights_mm",
+    "resting_nodes",
+]
 
 #: Steepest bed, degrees from level: above the steepest post a lab orders (10 degrees) and
 #: well below the heel cup's and flanges' walls, whose envelope facets must not hold them.
@@ -35,6 +41,11 @@ BED_TILT_MAX_DEG = 12.0
 #: Fewest underside nodes a plane must carry to be a bed: a plane through a handful of
 #: nodes is a line or point contact, not a place the shell stands on.
 BED_MIN_NODES = 12
+#: A tilted plane is the bed rather than the plate z = 0 only if it carries this many times
+#: the plate's nodes: a posted seat carries its whole area where the plate holds its low
+#: edge, while a plane tilted a tenth of a degree off a flat forefoot also sweeps up the
+#: first millimetres of the rise beyond it and would otherwise win by a few nodes.
+PLATE_PREFERENCE = 2.0
 #: Two envelope facets lie in one plane when their normals differ by less than this
 #: (radians) and each one's plane passes within the seat tolerance of the other's centroid.
 _SAME_PLANE_RAD = math.radians(0.25)
@@ -95,10 +106,11 @@ def bed_heights_mm(
 def _bed_plane(
     points_mm: FloatArray, bottom_mm: FloatArray, seat_mm: float
 ) -> tuple[float, float, float] | None:
-    """The bed of these underside nodes as ``z = a x + b y + c`` (mm), or None: of the
-    planes of their lower convex envelope within :data:`BED_TILT_MAX_DEG` of level, the one
-    with the most nodes within ``seat_mm`` of it (a ramp's narrow strip of facets, as steep
-    as a post, carries far fewer than the seat), if it has :data:`BED_MIN_NODES`."""
+    """The bed of these underside nodes as ``z = a x + b y + c`` (mm), or None (the plate):
+    of the planes of their lower convex envelope within :data:`BED_TILT_MAX_DEG` of level,
+    the one with the most nodes within ``seat_mm`` of it (a ramp's narrow strip of facets,
+    as steep as a post, carries far fewer than the seat), if it has :data:`BED_MIN_NODES`
+    and :data:`PLATE_PREFERENCE` times as many as the plate z = 0."""
     if len(points_mm) < BED_MIN_NODES:
         return None
     cloud = np.column_stack([points_mm, bottom_mm])
@@ -110,6 +122,7 @@ def _bed_plane(
     level = normals[:, 2] < -math.cos(math.radians(BED_TILT_MAX_DEG))
     taken = np.zeros(len(normals), dtype=bool)
     centre = cloud[hull.simplices].mean(axis=1)
+    on_plate = int((bottom_mm <= seat_mm).sum())
     best, carried = None, BED_MIN_NODES - 1
     for f in np.flatnonzero(level):
         if taken[f]:
@@ -120,7 +133,7 @@ def _bed_plane(
             & (np.abs(centre @ normals[f] + offsets[f]) <= seat_mm)
         )
         on = int(((cloud @ normals[f] + offsets[f]) / normals[f, 2] <= seat_mm).sum())
-        if on > carried:
+        if on > max(carried, PLATE_PREFERENCE * on_plate):
             (nx, ny, nz), d = normals[f], offsets[f]
             best, carried = (-nx / nz, -ny / nz, -d / nz), on
     return best
