@@ -32,6 +32,8 @@ __all__ = [
 STACK_NEIGHBOURS = 8
 STACK_STEEPNESS = 3.0
 STACK_TOLERANCE_MM = 0.5
+#: ... looked for within this distance of the silhouette's edge, mm.
+STACK_REACH_MM = 6.0
 
 
 def cell_indices(
@@ -90,7 +92,7 @@ def lowest_surface(
 ) -> tuple[HeightField, IntArray]:
     """The underside of the scan as a height field: per cell, the mean height of the points
     within ``band_mm`` of the cell's lowest point that do not lie over a lower point
-    (:func:`over_a_lower_point`).
+    (:func:`over_a_lower_point`; within ``STACK_REACH_MM`` of the silhouette's edge).
 
     Parameters
     ----------
@@ -125,11 +127,17 @@ def lowest_surface(
     # minimum alone reads low, and blind to the foot's top above; less the points near it
     # that stand over the sole (the foot's side at the edge).
     near = pz <= low[flat] + band_mm
-    candidates = points[inside][near]
-    near[near] = ~over_a_lower_point(candidates, candidates)
+    counts = np.bincount(flat, minlength=ny * nx).reshape(ny, nx)
+    # The foot's side stands over the sole near the silhouette's edge only: looked for there,
+    # among a quarter or so of the points.
+    seen = ndimage.binary_fill_holes(ndimage.binary_closing(counts > 0, iterations=2))
+    reach = max(1, int(np.ceil(STACK_REACH_MM / spacing_mm)))
+    rim = (seen & ~ndimage.binary_erosion(seen, iterations=reach)).ravel()
+    look = near & rim[flat]
+    candidates = points[inside][look]
+    near[look] = ~over_a_lower_point(candidates, candidates)
     total = np.bincount(flat[near], weights=pz[near], minlength=ny * nx)
     n_near = np.bincount(flat[near], minlength=ny * nx)
-    counts = np.bincount(flat, minlength=ny * nx).reshape(ny, nx)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(n_near > 0, total / n_near, np.nan)
     return HeightField(x0, y0, spacing_mm, z.reshape(ny, nx)), counts
