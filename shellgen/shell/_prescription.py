@@ -37,6 +37,7 @@ from shellgen.analysis import Foot
 from shellgen.errors import GeometryError
 from shellgen.prescription import Prescription
 from shellgen.shell._outline import FIRST_RAY_CUTOUT_BEHIND_MM, FIRST_RAY_SPLIT, POST_END
+from shellgen.shell._shoe import shoe_region
 from shellgen.shell._smooth import smoothstep
 from shellgen.shell._zones import FOREFOOT_FLANGE_STRIP
 
@@ -204,6 +205,10 @@ class Mark:
     region: BaseGeometry
 
 
+#: Least footprint area (mm^2) the shoe must cut off for the trim to be marked.
+_TRIM_SHOWN_MM2 = 1.0
+
+
 def prescription_marks(foot: Foot, rx: Prescription, post_angle_deg: float) -> list[Mark]:
     """Where each ordered modification lies on this foot, placed by the builder's own rules.
 
@@ -286,4 +291,14 @@ def prescription_marks(foot: Foot, rx: Prescription, post_angle_deg: float) -> l
             "first_ray_cutout": "first-ray cut-out",
         }[rx.extension]
         marks.append(Mark(rx.extension, caption, region))
+    shoe = shoe_region(foot, rx)
+    trimmed = sole.difference(shoe) if shoe is not None else None
+    if trimmed is not None and trimmed.area > _TRIM_SHOWN_MM2:
+        limits = [
+            f"{name} {width:g} mm"
+            for name, width in (("heel", rx.shoe_heel_width_mm), ("ball", rx.shoe_ball_width_mm))
+            if width > 0.0
+        ]
+        limits += ["insole outline"] if rx.shoe_insole else []
+        marks.append(Mark("shoe", f"trimmed to the shoe ({', '.join(limits)})", trimmed))
     return marks

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import shapely
@@ -23,9 +24,8 @@ from shapely.geometry import LineString, Polygon
 
 from shellgen.analysis import Foot
 from shellgen.errors import GeometryError
-from shellgen.shell._model import PlanSpec
 
-__all__ = ["ShoeTrim", "fit_to_shoe", "shoe_region"]
+__all__ = ["ShoeLimits", "ShoeTrim", "fit_to_shoe", "shoe_region"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,18 @@ logger = logging.getLogger(__name__)
 SHOE_INSET_MM = 0.1
 #: How far the width limits reach behind and ahead of the foot (mm).
 _REACH_MM = 1000.0
+
+
+class ShoeLimits(Protocol):
+    """The shoe's limits, as a :class:`~shellgen.shell._model.PlanSpec` or a
+    :class:`~shellgen.prescription.Prescription` carries them (mm)."""
+
+    @property
+    def shoe_heel_width_mm(self) -> float: ...
+    @property
+    def shoe_ball_width_mm(self) -> float: ...
+    @property
+    def shoe_insole(self) -> tuple[tuple[float, float], ...]: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,7 @@ class ShoeTrim:
         )
 
 
-def shoe_region(foot: Foot, spec: PlanSpec) -> Polygon | None:
+def shoe_region(foot: Foot, spec: ShoeLimits) -> Polygon | None:
     """The region the shoe allows, or None when no shoe limit is given."""
     parts = []
     if spec.shoe_heel_width_mm > 0.0 or spec.shoe_ball_width_mm > 0.0:

@@ -18,6 +18,7 @@ from feet import MTH1, MTH5, synthetic_foot
 from feet import shell_spec as make_spec
 from scipy.interpolate import LinearNDInterpolator
 from scipy.spatial import Delaunay
+from shapely.geometry import Point, box
 
 from shellgen.analysis import Foot
 from shellgen.errors import GeometryError
@@ -428,3 +429,19 @@ def test_a_prescription_rebuilds_on_the_plan_byte_for_byte_as_a_fresh_build(
 def test_an_outline_change_makes_a_new_plan(foot: Foot, plain: Shell, rx: dict) -> None:
     spec = dataclasses.replace(plain.spec, prescription=Prescription(**rx))
     assert build(foot, spec, reuse=plain.plan).plan is not plain.plan
+
+
+def test_a_narrow_shoe_is_marked_where_it_trims_the_foot(foot: Foot, plain: Shell) -> None:
+    heel_x = foot.landmarks.heel_centre[0]
+    cut = foot.footprint.intersection(box(heel_x - 1.0, -500.0, heel_x + 1.0, 500.0))
+    heel_width = cut.bounds[3] - cut.bounds[1]
+    narrow = Prescription(shoe_heel_width_mm=heel_width - 10.0)
+    (mark,) = prescription_marks(foot, narrow, 0.0)
+    assert mark.name == "shoe"
+    assert mark.caption == f"trimmed to the shoe (heel {heel_width - 10.0:g} mm)"
+    # both sides of the heel, about 5 mm each, and nothing at the ball
+    assert mark.region.intersects(box(heel_x - 1.0, -500.0, heel_x + 1.0, 500.0))
+    assert mark.region.bounds[0] < heel_x < mark.region.bounds[2]
+    assert not mark.region.intersects(Point(foot.landmarks.mth1).buffer(1.0))
+    roomy = Prescription(shoe_heel_width_mm=heel_width + 20.0, shoe_ball_width_mm=200.0)
+    assert prescription_marks(foot, roomy, 0.0) == []
