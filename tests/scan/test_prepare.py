@@ -239,7 +239,7 @@ def test_preparing_a_prepared_scan_again_moves_no_point(
 @pytest.mark.parametrize(
     "kind",
     [
-        pytest.param("foot", marks=_APEX_RASTER),
+        "foot",  # passes since the height field leaves out the side wall's points
         pytest.param("plantar", marks=_APEX_RASTER),
         pytest.param("impression", marks=_APEX_RASTER),
     ],
