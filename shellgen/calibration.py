@@ -773,7 +773,9 @@ def thickness_by_mechanics(
     t = min(max(spec.thickness_mm, low), high)
     previous: tuple[float, float] | None = None
     reason = ""
-    flexible, stiff = low, high  # the bracket: thinner deflects too much, thicker too little
+    # the bracket, thicknesses tried: the thickest that deflects too much, the thinnest too little
+    flexible: float | None = None
+    stiff: float | None = None
     for _ in range(_MAX_EVALUATIONS):
         trial, r = at(t)
         d = r.deflection_mm
@@ -794,10 +796,10 @@ def thickness_by_mechanics(
                 f"under the arch against a target of {target:.2f} mm; choose a stiffer material"
             )
         if d > target:
-            flexible = max(flexible, t)
+            flexible = t if flexible is None else max(flexible, t)
         else:
-            stiff = min(stiff, t)
-        if stiff - flexible < _BRACKET_MM:
+            stiff = t if stiff is None else min(stiff, t)
+        if flexible is not None and stiff is not None and stiff - flexible < _BRACKET_MM:
             # the deflection steps over the target between two thicknesses this close (the
             # underside's resting area changes there): the nearer one, and say so
             near = min((flexible, stiff), key=lambda x: abs(at(x)[1].deflection_mm - target))
@@ -814,9 +816,10 @@ def thickness_by_mechanics(
             slope = math.log(d / previous[1]) / math.log(t / previous[0])
             slope = min(slope, -0.5)
         previous = (t, d)
-        t = t * (target / d) ** (1.0 / slope)
-        if not flexible < t < stiff:  # the secant left the bracket: halve it (in log)
-            t = math.sqrt(flexible * stiff)
+        t = min(max(t * (target / d) ** (1.0 / slope), low), high)
+        lo, hi = flexible or low, stiff or high
+        if (flexible is not None and t <= lo) or (stiff is not None and t >= hi):
+            t = math.sqrt(lo * hi)  # the secant left the bracket: halve it (in log)
     else:
         raise ProfileError(
             f"profile {profile.name!r}: the thickness for a {target:.2f} mm arch deflection did "

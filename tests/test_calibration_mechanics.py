@@ -125,3 +125,39 @@ def test_mccormicks_shells_are_the_thickness_that_meets_the_deflection_target(
     assert fit.deflection_thickness_mm == pytest.approx(mccormick_mm, abs=MCCORMICK_TOL_MM)
     # fatigue: the safety factor of 2 at the activity load is always kept
     assert fit.response.safety_factor >= SAFETY_FACTOR_MIN
+
+
+@pytest.mark.parametrize(
+    "ordered", [{"leg_rotation_deg": 12.0}, {"skive_depth_mm": 4.0}, {"met_pad_height_mm": 5.0}]
+)
+def test_a_modification_is_in_the_shell_the_thickness_is_solved_on(
+    foot: Foot, standard: Profile, fit: MechanicsFit, ordered: dict[str, float]
+) -> None:
+    """Issue 14: calibration owns what the mechanics says. The FE runs on the modified
+    shell (a post on its bed, a skive's or pad's material), so the solved thickness is the
+    modified shell's own: the plain shell at that thickness responds otherwise."""
+    import dataclasses
+
+    from shellgen.mechanics import Patient, respond, solid_of_shell
+    from shellgen.shell import build
+
+    modified = fit_for(foot, with_fields(standard, **ordered))
+    assert modified.response.safety_factor >= SAFETY_FACTOR_MIN
+    who = Patient(standard.patient.bodyweight_kg)
+    again = respond(
+        solid_of_shell(build(foot, modified.spec), SPACING_MM),
+        modified.spec.material,
+        foot.landmarks.arch_apex,
+        who,
+    )
+    assert again.deflection_mm == pytest.approx(modified.response.deflection_mm, rel=1e-6)
+    plain = dataclasses.replace(fit.spec, thickness_mm=modified.spec.thickness_mm)
+    plain_there = respond(
+        solid_of_shell(build(foot, plain), SPACING_MM),
+        plain.material,
+        foot.landmarks.arch_apex,
+        who,
+    )
+    assert plain_there.bench_stiffness_n_per_mm != pytest.approx(
+        modified.response.bench_stiffness_n_per_mm, rel=0.01
+    )
