@@ -13,12 +13,14 @@ from collections.abc import Callable
 import numpy as np
 from scipy.spatial import Delaunay
 from shapely import contains_xy
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, box
 
 from shellgen._typing import FloatArray, IntArray
 from shellgen.materials import material
+from shellgen.mechanics import Solid
 from shellgen.scan import Side
 from shellgen.shell import Shell
+from shellgen.shell._mesh2d import resample_even, triangulate
 from shellgen.spec import Provenance, ShellSpec
 
 Surface = Callable[[FloatArray, FloatArray], FloatArray]
@@ -180,3 +182,13 @@ def shell_like(
         outline=Polygon(ring),
         thickness_mm=thickness,
     )
+
+
+def bowed_solid(length_mm: float, width_mm: float) -> Solid:
+    """A ``length_mm`` x ``width_mm`` plan meshed at 3 mm, its underside and top curved and
+    its thickness varying (2 mm plus 0.05 x y): no right angles, no constant strain by luck."""
+    domain = box(0.0, 0.0, length_mm, width_mm)
+    mesh = triangulate([resample_even(np.asarray(domain.exterior.coords), 3.0)], domain, 3.0)
+    x, y = mesh.points.T
+    bottom = 0.02 * x**2 + 0.1 * y
+    return Solid(mesh.points, mesh.triangles, bottom + 2.0 + 0.05 * x * y, bottom, domain)

@@ -453,12 +453,7 @@ def _overlays(studio: Studio) -> None:
         classes="studio-empty text-h6",
     )
     with html.Div(classes="studio-legend elevation-1", v_if="shell_shown"):
-        html.Div("thickness, mm", classes="text-caption text-medium-emphasis")
-        html.Div(classes="bar", style=f"background: {_VIRIDIS_CSS};")
-        with html.Div(classes="d-flex text-caption"):
-            html.Span("{{ thickness_range[0].toFixed(2) }}")
-            v3.VSpacer()
-            html.Span("{{ thickness_range[1].toFixed(2) }}")
+        _colour_bar("thickness, mm", f"background: {_VIRIDIS_CSS};", "thickness_range")
     html.Div(
         "{{ update_ms ? `updated in ${update_ms} ms` : '' }}",
         v_if="shell_shown",
@@ -477,10 +472,22 @@ def _side_panel() -> None:
         _side_content()
 
 
-def _side_content() -> None:
-    html.Div("Shell", classes="text-overline")
-    with html.Table(classes="studio-numbers", style="width: 100%;", id="numbers"):
-        with html.Tr(v_for="n in numbers", key="n.label"):
+def _colour_bar(caption: str, bar_style: str, value_range: str) -> None:
+    """A caption, a colour bar styled ``bar_style`` and the state pair ``value_range`` (its
+    low and high ends) under it."""
+    html.Div(caption, classes="text-caption text-medium-emphasis")
+    html.Div(classes="bar", style=bar_style)
+    with html.Div(classes="d-flex text-caption"):
+        html.Span(f"{{{{ {value_range}[0].toFixed(2) }}}}")
+        v3.VSpacer()
+        html.Span(f"{{{{ {value_range}[1].toFixed(2) }}}}")
+
+
+def _numbers_table(rows: str, **attributes: str) -> None:
+    """A table of the state list ``rows`` of ``{label, value, unit}``, each value cell
+    carrying its label as ``data-label`` (for the browser tests)."""
+    with html.Table(classes="studio-numbers", style="width: 100%;", **attributes):
+        with html.Tr(v_for=f"n in {rows}", key="n.label"):
             html.Td("{{ n.label }}")
             html.Td(
                 "{{ n.value }}",
@@ -489,6 +496,11 @@ def _side_content() -> None:
                 __properties=[("data_label", "data-label")],
             )
             html.Td("{{ n.unit }}", classes="unit")
+
+
+def _side_content() -> None:
+    html.Div("Shell", classes="text-overline")
+    _numbers_table("numbers", id="numbers")
     _mechanics()
     html.Div("Modifications", classes="text-overline mt-3")
     html.Div(
@@ -564,24 +576,14 @@ def _mechanics() -> None:
         data_build=("mech_build_id",),
         __properties=[("data_build", "data-build")],
     ):
-        with html.Table(classes="studio-numbers", style="width: 100%;"):
-            with html.Tr(v_for="n in mech_numbers", key="n.label"):
-                html.Td("{{ n.label }}")
-                html.Td(
-                    "{{ n.value }}",
-                    classes="value",
-                    data_label=("n.label",),
-                    __properties=[("data_label", "data-label")],
-                )
-                html.Td("{{ n.unit }}", classes="unit")
+        _numbers_table("mech_numbers")
         html.Div(v_html=("mech_svg",), id="deflection-map", classes="mt-1")
-        with html.Div(v_if="mech_svg", classes="text-caption text-medium-emphasis"):
-            html.Div("deflection of the top at the activity load, mm (+ arch apex)")
-            html.Div(classes="bar", style=f"height: 8px; background: {deflection_legend_css()};")
-            with html.Div(classes="d-flex"):
-                html.Span("{{ mech_range[0].toFixed(2) }}")
-                v3.VSpacer()
-                html.Span("{{ mech_range[1].toFixed(2) }}")
+        with html.Div(v_if="mech_svg"):
+            _colour_bar(
+                "deflection of the top at the activity load, mm (+ arch apex)",
+                f"height: 8px; background: {deflection_legend_css()};",
+                "mech_range",
+            )
     html.Div(
         "{{ mech_update_ms ? `change to mechanics: ${mech_update_ms} ms` : '' }}",
         classes="text-caption text-medium-emphasis",

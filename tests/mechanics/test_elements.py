@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _shapes import bowed_solid
 from feet import shell_spec, synthetic_foot
-from shapely.geometry import box
 
 from shellgen.mechanics import SEAT_MM, Solid, patient_load, settle, solid_of_shell
 from shellgen.mechanics._elements import (
@@ -34,7 +34,6 @@ from shellgen.mechanics._fem import (
 )
 from shellgen.mechanics._response import lateral_midfoot_mm
 from shellgen.shell import build
-from shellgen.shell._mesh2d import resample_even, triangulate
 
 #: Reference nodes of the wedge, (r, s, zeta): corners, mid-edges below then above, mid-heights.
 NODES = np.array(
@@ -87,12 +86,7 @@ def test_the_rules_integrate_the_reference_wedge_and_triangle() -> None:
 
 @pytest.fixture(scope="module")
 def bowed() -> Solid:
-    """A 12 x 8 mm plan at 3 mm, underside and top curved and of varying thickness."""
-    domain = box(0.0, 0.0, 12.0, 8.0)
-    mesh = triangulate([resample_even(np.asarray(domain.exterior.coords), 3.0)], domain, 3.0)
-    x, y = mesh.points.T
-    bottom = 0.02 * x**2 + 0.1 * y
-    return Solid(mesh.points, mesh.triangles, bottom + 2.0 + 0.05 * x * y, bottom, domain)
+    return bowed_solid(12.0, 8.0)
 
 
 def test_patch_test_a_linear_displacement_is_reproduced_on_a_distorted_mesh(

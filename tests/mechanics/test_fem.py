@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from shapely.geometry import box
+from _shapes import bowed_solid
 from skfem import Basis, ElementTetP2, ElementVector, MeshTet, asm
 from skfem.models.elasticity import linear_elasticity
 
@@ -19,17 +19,11 @@ from shellgen.mechanics._fem import (
     pattern_of,
     stiffness_matrix,
 )
-from shellgen.shell._mesh2d import resample_even, triangulate
 
 
 @pytest.fixture(scope="module")
 def solid() -> Solid:
-    """A 10 x 6 mm plan at 3 mm, its underside and top bowed: no right angles."""
-    domain = box(0.0, 0.0, 10.0, 6.0)
-    mesh = triangulate([resample_even(np.asarray(domain.exterior.coords), 3.0)], domain, 3.0)
-    x, y = mesh.points.T
-    bottom = 0.02 * x**2 + 0.1 * y
-    return Solid(mesh.points, mesh.triangles, bottom + 2.0 + 0.05 * x * y, bottom, domain)
+    return bowed_solid(10.0, 6.0)
 
 
 def test_block_assembly_is_scikit_fems_vector_elasticity(solid: Solid) -> None:
