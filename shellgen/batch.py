@@ -169,6 +169,7 @@ class _Task:
     profile: Profile
     profile_sha256: str
     scan_sha256: str
+    mechanics: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ def run_batch(
     workers: int | None = None,
     dask_address: str | None = None,
     on_result: Callable[[OrderResult], None] | None = None,
+    mechanics: bool = False,
 ) -> BatchResult:
     """Build every order that is not up to date; write the shells, sheets and the summary.
 
@@ -240,6 +242,9 @@ def run_batch(
         instead of on local processes.
     on_result : callable, optional
         Called in this process with each order's result as soon as it is known.
+    mechanics : bool
+        Solve each shell's thickness by mechanics (``build --mechanics``); a shell built the
+        other way is not up to date.
 
     Returns
     -------
@@ -268,7 +273,7 @@ def run_batch(
         if isinstance(task, OrderResult):
             record(task)
         else:
-            tasks.append(task)
+            tasks.append(replace(task, mechanics=mechanics))
     todo: list[_Task] = []
     for _, group in itertools.groupby(sorted(tasks, key=_order_key), key=_order_id):
         group_tasks = list(group)
@@ -444,6 +449,8 @@ def _up_to_date(out: Path, tasks: list[_Task]) -> list[OrderResult] | None:
 def _current(out: Path, stem: str, task: _Task) -> dict[str, object] | None:
     """The shell's report if it is from ``task``'s inputs, passed, and all its files exist."""
     report = _read_report(out / f"{stem}.json", task) if task.scan_sha256 else None
+    if report is not None and (report.get("mechanics") is not None) != task.mechanics:
+        return None  # calibrated the other way
     validation = report.get("validation") if report else None
     if not isinstance(validation, dict) or validation.get("ok") is not True:
         return None
@@ -524,6 +531,7 @@ def _build_task(
             profile=task.profile,
             profile_sha256=task.profile_sha256,
             order_id=order.order_id,
+            mechanics=task.mechanics,
         )
     except Exception as exc:
         if not isinstance(exc, ShellgenError):

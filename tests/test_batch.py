@@ -497,3 +497,24 @@ def test_acceptance_forty_mixed_scans_reruns_and_plates(tmp_path: Path) -> None:
             assert a.distance(b) >= gap - 1e-3
     for path in {plate_paths(tmp_path / "plate.3mf", n_plates)[i] for i in (0, -1)}:
         assert slice_check(path).ok
+
+
+def test_a_batch_by_mechanics_reports_it_and_a_shell_calibrated_the_other_way_is_redone(
+    tmp_path: Path,
+) -> None:
+    write_ply(tmp_path / "a.ply", synth_scan("plantar", seed=5, spacing_mm=2.0).points)
+    (tmp_path / "orders.csv").write_text("order_id,scan,profile\nM1,a.ply,standard\n")
+    orders = read_orders(tmp_path / "orders.csv", profile="standard")
+    out = tmp_path / "out"
+
+    def run(mechanics: bool) -> tuple[str, object]:
+        (result,) = run_batch(orders, out, workers=1, mechanics=mechanics).results
+        report = json.loads((out / f"{result.stem}.json").read_text())
+        return result.status, report["mechanics"]
+
+    status, section = run(True)
+    assert status == "built"
+    assert isinstance(section, dict) and section["provenance"].startswith("FE: target")
+    assert run(True)[0] == "up_to_date"
+    assert run(False) == ("built", None)  # calibrated by rule: redone, and says so
+    assert run(False)[0] == "up_to_date"

@@ -42,6 +42,13 @@ def register(app: typer.Typer) -> None:
                 "--dask", metavar="ADDRESS", help="Run on this Dask scheduler (tcp://host:8786)."
             ),
         ] = None,
+        mechanics: Annotated[
+            bool,
+            typer.Option(
+                "--mechanics",
+                help="Solve each shell's thickness by finite elements, as build --mechanics.",
+            ),
+        ] = False,
     ) -> None:
         """Build a shell and a design sheet for every order; skip those already up to date.
 
@@ -80,7 +87,12 @@ def register(app: typer.Typer) -> None:
                 progress.update(bar, advance=1, ok=counts["ok"], failed=counts["failed"])
 
             outcome = run_batch(
-                orders, out_dir, workers=workers, dask_address=dask, on_result=on_result
+                orders,
+                out_dir,
+                workers=workers,
+                dask_address=dask,
+                on_result=on_result,
+                mechanics=mechanics,
             )
         _print_summary(outcome.results, out_dir)
         if outcome.exit_code:
