@@ -34,7 +34,7 @@ SHOWN = (
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "tests"))
-    from _scans import clinic_scan
+    from _scans import clinic_length_mm, clinic_scan
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -43,8 +43,9 @@ def main() -> int:
             scan = Path(tmp) / f"{name}.xyz"
             np.savetxt(scan, synth.points, fmt="%.5f")
             args = ["analyze", str(scan), "--plot", str(OUT / f"{name}.png")]
-            if not synth.truth.toes or "no-scale" in name:
-                args += ["--length-mm", f"{synth.truth.foot_length_mm:g}"]
+            given = clinic_length_mm(synth, name)
+            if given is not None:
+                args += ["--length-mm", f"{given:g}"]
             if shellgen(args) != 0:
                 return 1
     return 0

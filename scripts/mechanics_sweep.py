@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from shellgen.analysis import Foot, analyze
+from shellgen.analysis import Foot
 from shellgen.calibration import (
     DEFLECTION_TOL,
     SAFETY_FACTOR_MIN,
@@ -28,7 +28,6 @@ from shellgen.calibration import (
 from shellgen.errors import ShellgenError
 from shellgen.pipeline import analyze_file
 from shellgen.profile import load_profile, profile_path, shipped_profiles
-from shellgen.scan import prepare
 from shellgen.shell import build
 from shellgen.validation import validate
 
@@ -48,13 +47,10 @@ def feet(scans_only: bool) -> Iterator[tuple[str, Foot]]:
     if scans_only:
         return
     sys.path.insert(0, str(ROOT / "tests"))
-    from _scans import CLINIC_KINDS, clinic_scan, raw_points
+    from _scans import CLINIC_KINDS, clinic_foot
 
     for name in CLINIC_KINDS:
-        synth = clinic_scan(name, 1)
-        truth = synth.truth
-        given = truth.foot_length_mm if not truth.toes or "no-scale" in name else None
-        yield name, analyze(prepare(raw_points(synth.points, f"{name}.xyz"), length_mm=given))
+        yield name, clinic_foot(name, 1)
 
 
 def main() -> int:

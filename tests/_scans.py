@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from shellgen.analysis import Foot
-from shellgen.scan import RawScan, Scan, ScanSource
+from shellgen.analysis import Foot, analyze
+from shellgen.scan import RawScan, Scan, ScanSource, prepare
 from shellgen.synth import UPSIDE_DOWN, FoamBlock, FootModel, SynthScan, synth_scan, unloaded
 
 Synthetic = Callable[..., tuple[SynthScan, Scan, Foot]]
@@ -105,3 +105,17 @@ def clinic_scan(name: str, seed: int) -> SynthScan:
     units = UNITS[seed % 3] if "scale" not in kw else "mm"
     side = "left" if seed % 2 else "right"
     return synth_scan(kind, side=side, units=units, seed=seed, **kw)
+
+
+def clinic_length_mm(synth: SynthScan, name: str) -> float | None:
+    """The ``--length-mm`` a lab gives for clinic kind ``name``: the foot's length when the
+    scan shows no toes or has no true scale, else None (measured)."""
+    truth = synth.truth
+    return truth.foot_length_mm if not truth.toes or "no-scale" in name else None
+
+
+def clinic_foot(name: str, seed: int) -> Foot:
+    """The clinic kind ``name`` (:func:`clinic_scan`) prepared and analysed as a lab would."""
+    synth = clinic_scan(name, seed)
+    given = clinic_length_mm(synth, name)
+    return analyze(prepare(raw_points(synth.points, f"{name}.xyz"), length_mm=given))

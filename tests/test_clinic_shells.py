@@ -12,22 +12,14 @@ from functools import cache
 
 import pytest
 import trimesh
-from _scans import CLINIC_KINDS, clinic_scan, raw_points
+from _scans import CLINIC_KINDS, clinic_foot
 
-from shellgen.analysis import Foot, analyze
 from shellgen.calibration import calibrate
 from shellgen.profile import load_profile, profile_path, shipped_profiles
-from shellgen.scan import prepare
 from shellgen.shell import build
 from shellgen.validation import validate
 
-
-@cache
-def _foot(name: str) -> Foot:
-    synth = clinic_scan(name, 1)
-    truth = synth.truth
-    given = truth.foot_length_mm if not truth.toes or "no-scale" in name else None
-    return analyze(prepare(raw_points(synth.points, f"{name}.xyz"), length_mm=given))
+_foot = cache(clinic_foot)
 
 
 @pytest.mark.parametrize("profile_name", shipped_profiles())
@@ -35,7 +27,7 @@ def _foot(name: str) -> Foot:
 def test_every_clinic_kind_builds_a_valid_shell_with_every_profile(
     name: str, profile_name: str
 ) -> None:
-    foot = _foot(name)
+    foot = _foot(name, 1)
     spec = calibrate(foot, load_profile(profile_path(profile_name)), order_id="C1")
     shell = build(foot, spec)
     report = validate(shell, material=spec.material, foot_outline=foot.footprint)

@@ -12,9 +12,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from _scans import CLINIC_KINDS, clinic_scan, raw_points
+from _scans import CLINIC_KINDS, clinic_foot
 
-from shellgen.analysis import Foot, analyze
+from shellgen.analysis import Foot
 from shellgen.calibration import (
     DEFLECTION_TOL,
     SAFETY_FACTOR_MIN,
@@ -23,7 +23,6 @@ from shellgen.calibration import (
 )
 from shellgen.pipeline import analyze_file
 from shellgen.profile import load_profile, profile_path, shipped_profiles
-from shellgen.scan import prepare
 from shellgen.shell import build
 from shellgen.validation import validate
 
@@ -45,10 +44,7 @@ KNOWN_MISSES = {
 @cache
 def _foot(name: str) -> Foot:
     if name in KINDS:
-        synth = clinic_scan(name, 1)
-        truth = synth.truth
-        given = truth.foot_length_mm if not truth.toes or "no-scale" in name else None
-        return analyze(prepare(raw_points(synth.points, f"{name}.xyz"), length_mm=given))
+        return clinic_foot(name, 1)
     return analyze_file(Path(__file__).resolve().parent.parent / "scans" / name)
 
 

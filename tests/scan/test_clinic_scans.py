@@ -15,7 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _scans import BALL_WIDTH_TOL, CLINIC_KINDS, LENGTH_TOL, UNITS, clinic_scan, raw_points
+from _scans import (
+    BALL_WIDTH_TOL,
+    CLINIC_KINDS,
+    LENGTH_TOL,
+    UNITS,
+    clinic_length_mm,
+    clinic_scan,
+    raw_points,
+)
 
 from shellgen.analysis import analyze
 from shellgen.errors import ScanError
@@ -43,8 +51,7 @@ CASES = [
 def test_every_kind_is_accepted_and_measured_within_tolerance(name: str, seed: int) -> None:
     synth = clinic_scan(name, seed)
     truth = synth.truth
-    given = None if truth.toes and "no-scale" not in name else truth.foot_length_mm
-    scan = prepare(raw_points(synth.points, f"{name}.xyz"), length_mm=given)
+    scan = prepare(raw_points(synth.points, f"{name}.xyz"), length_mm=clinic_length_mm(synth, name))
     foot = analyze(scan)
 
     assert scan.side == truth.side
