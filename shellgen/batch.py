@@ -41,6 +41,8 @@ from pathlib import Path
 from queue import SimpleQueue
 from typing import Final, Literal
 
+from threadpoolctl import threadpool_limits
+
 from shellgen import __version__
 from shellgen._orders import Order, read_orders
 from shellgen.analysis import Foot
@@ -341,6 +343,13 @@ def run_job(job: Job) -> tuple[OrderResult, ...]:
     return tuple(results)
 
 
+def _run_job_on_one_thread(job: Job) -> tuple[OrderResult, ...]:
+    """:func:`run_job` with BLAS on one thread: for jobs run side by side, one per core (the
+    mechanics' factorisation would otherwise start a thread per core in every job)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return run_job(job)
+
+
 def _task(order: Order, profiles: dict[str, Profile | ShellgenError]) -> _Task | OrderResult:
     """The order with its effective profile and hashes, or its failed result."""
     if order.problem:
@@ -634,7 +643,7 @@ def _execute_local(jobs: list[Job], n: int) -> Iterator[tuple[OrderResult, ...]]
                 return
             job = queue.popleft()
             try:
-                future = pool.submit(run_job, job)
+                future = pool.submit(_run_job_on_one_thread, job)
             except RuntimeError:  # the pool broke (a worker died): this process goes on
                 queue.appendleft(job)
                 stopping = True
@@ -663,7 +672,7 @@ def _execute_local(jobs: list[Job], n: int) -> Iterator[tuple[OrderResult, ...]]
                 job = queue.popleft() if queue else None
             if job is None:
                 break
-            yield run_job(job)
+            yield _run_job_on_one_thread(job)
             yield from collected()
         while True:
             with lock:
@@ -693,7 +702,7 @@ def _execute_dask(jobs: list[Job], address: str) -> Iterator[tuple[OrderResult, 
 
     with Client(address, set_as_default=False) as client:
         futures = {
-            client.submit(run_job, job, pure=False, key=f"shellgen-job-{i}"): job
+            client.submit(_run_job_on_one_thread, job, pure=False, key=f"shellgen-job-{i}"): job
             for i, job in enumerate(jobs)
         }
         for future in dask_completed(list(futures), loop=client.loop):

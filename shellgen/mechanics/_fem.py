@@ -47,7 +47,6 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry import Polygon
 from sksparse.cholmod import CholmodNotPositiveDefiniteError, analyze, cholesky
-from threadpoolctl import threadpool_limits
 
 from shellgen._typing import BoolArray, FloatArray, IntArray
 from shellgen.errors import GeometryError
@@ -212,11 +211,16 @@ def factorise(
     already ordered (:func:`~shellgen.mechanics._elements.plan_order`), and its analysis
     with the natural ordering is kept in a :class:`PlanCache`.
 
-    Measured on the synthetic foot's sulcus shell at 3 mm (45 k dofs of wedges; 2 cores
-    shared with other work, load average 5 to 9), numeric factorisation: 0.43 to 1.4 s on one
-    OpenBLAS thread (2.5 GFlop, 8.5 M nonzeros in L), 0.57 to 1.6 s on two, interleaved runs
-    (medians 0.86 and 0.94 s): two threads gain nothing on the shared cores, so OpenBLAS is
-    held to one. The quadratic tetrahedra before (61 k dofs) took 0.9 to 1.5 s and 0.7 s of
+    Threads: CHOLMOD's dense supernodal blocks run on OpenBLAS with the threads the caller
+    allows. On the synthetic foot's sulcus shell at 3 mm (45 k dofs of wedges, 2.5 GFlop,
+    8.5 M nonzeros in L) the numeric factorisation took 0.50 s on one thread and 0.34 s on
+    two on a quiet 2-core machine; on cores shared with other work (load average 5 to 9) the
+    second thread gained nothing. So a single build or the ``mechanics`` command uses them
+    all, and a batch, which runs one job per core, holds each job to one
+    (:mod:`shellgen.batch`). Other orderings of the same matrix, analysed by CHOLMOD: AMD
+    10.1 M nonzeros (0.80 s on one thread), METIS 9.2 M (0.71 s), nested dissection 9.4 M
+    (0.73 s): the plan-graph order (:func:`~shellgen.mechanics._elements.plan_order`) is
+    the sparsest. The quadratic tetrahedra before (61 k dofs) took 0.9 to 1.5 s and 0.7 s of
     analysis. Earlier choices, on the tetrahedra: simplicial CHOLMOD 4.1 s, Debian's
     reference BLAS 5.1 s (hence ``libopenblas0-pthread`` in the Makefile); SuperLU with the
     ``MMD_AT_PLUS_A`` ordering 2 to 4.3 s (18.6 s with the default ``COLAMD``); pyamg
@@ -231,11 +235,10 @@ def factorise(
         (a nearly singular stiffness, a part held by too little, may pass unnoticed).
     """
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
-            if symbolic is None:
-                factor = cholesky(stiffness, mode="supernodal")
-            else:
-                factor = symbolic.cholesky(stiffness)
+        if symbolic is None:
+            factor = cholesky(stiffness, mode="supernodal")
+        else:
+            factor = symbolic.cholesky(stiffness)
     except CholmodNotPositiveDefiniteError as err:
         raise GeometryError(
             "the shell's stiffness is singular: a part of it does not rest on z = 0 through "
