@@ -518,3 +518,21 @@ def test_a_batch_by_mechanics_reports_it_and_a_shell_calibrated_the_other_way_is
     assert run(True)[0] == "up_to_date"
     assert run(False) == ("built", None)  # calibrated by rule: redone, and says so
     assert run(False)[0] == "up_to_date"
+
+
+def test_a_job_run_beside_others_holds_blas_to_one_thread_and_lifts_the_limit_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Jobs run one per core: a job's mechanics factorisation must not start a BLAS thread
+    per core in each of them."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {int(p["num_threads"]) for p in threadpool_info() if p["user_api"] == "blas"}
+
+    seen: list[set[int]] = []
+    monkeypatch.setattr(batch_module, "run_job", lambda job: seen.append(blas_threads()) or ())
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert batch_module._run_job_on_one_thread(None) == ()  # type: ignore[arg-type]
+        assert blas_threads() == {2}
+    assert seen == [{1}]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import shapely
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import shellgen.pipeline as pipeline
 from shellgen.analysis import Foot
@@ -132,15 +133,28 @@ def test_a_build_by_mechanics_reports_the_shells_response_and_one_by_rule_report
     assert support["crest_length_mm"] == pytest.approx(0.17 * plantar_foot.foot_length_mm, abs=0.01)
     assert support["arch_gap_mm"] == pytest.approx(shell.arch_gap_mm, abs=1e-3)
 
-    result = pipeline.build_foot(
-        plantar_foot,
-        tmp_path / "fe",
-        "s",
-        profile=profile,
-        profile_sha256="0" * 64,
-        formats=("stl",),
-        mechanics=True,
-    )
+    import shellgen.mechanics._fem as fem
+
+    factorised_on: list[set[int]] = []
+    factorise = fem.factorise
+
+    def spying(*args: Any, **kwargs: Any) -> Any:
+        factorised_on.append(blas_threads())
+        return factorise(*args, **kwargs)
+
+    monkeypatch.setattr(fem, "factorise", spying)
+    with threadpool_limits(limits=2, user_api="blas"):
+        result = pipeline.build_foot(
+            plantar_foot,
+            tmp_path / "fe",
+            "s",
+            profile=profile,
+            profile_sha256="0" * 64,
+            formats=("stl",),
+            mechanics=True,
+        )
+    # the factorisations (and only they) run on the threads the caller allows
+    assert factorised_on and all(seen == {2} for seen in factorised_on)
     section = json.loads(result.outputs["json"].read_text())["mechanics"]
     spec = json.loads(result.outputs["json"].read_text())["spec"]
     assert section["thickness_mm"] == pytest.approx(spec["thickness_mm"]["value"], abs=1e-3)
