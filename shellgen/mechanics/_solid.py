@@ -20,8 +20,26 @@ from shellgen._typing import FloatArray, IntArray
 from shellgen.errors import GeometryError
 from shellgen.shell._mesh2d import resample_even, triangulate
 
-__all__ = ["APEX_INSET_MM", "Solid", "arch_apex_mm", "plan_outline", "solid_of_mesh", "tetrahedra"]
+__all__ = [
+    "APEX_INSET_MM",
+    "SEAT_MM",
+    "Solid",
+    "arch_apex_mm",
+    "plan_outline",
+    "solid_of_mesh",
+    "tetrahedra",
+]
 
+#: Underside within this height of z = 0 rests on the plate, mm (a rounding tolerance:
+#: the bench deflection of a real shell changes by 40 % between 0.05 and 0.5).
+SEAT_MM = 0.05
+#: The plan mesh is twice as coarse where the underside rests on the plate this many
+#: spacings or more inside the edge of the resting area: held there, the shell hardly
+#: strains. On the synthetic foot's sulcus and full-length shells at 3 mm, 8 and 12 % fewer
+#: dofs (resting area 33 and 38 % of the plan) with the same bench and walking deflections
+#: and peak stress to 0.1 %; the edge of the resting area is a singular line that wants the
+#: fine mesh (coarsening within 6 mm of it moved the bench deflection by 8 %).
+_COARSE_INSIDE_SPACINGS = 2.0
 #: Thinnest wall the mechanics meshes, mm: thinner columns are lifted to it (a printed shell
 #: has none; a mesh from elsewhere might).
 _MIN_WALL_MM = 0.2
@@ -119,6 +137,19 @@ def _heights_on(
     return np.asarray(best, dtype=np.float64)
 
 
+def _resting_inside(down: FloatArray, spacing_mm: float) -> Polygon:
+    """Where the underside (its downward triangles, (m, 3, 3) mm) rests on the plate, seen
+    from above, :data:`_COARSE_INSIDE_SPACINGS` spacings inside the edge of the resting area.
+    Resting is within :data:`SEAT_MM` of the underside's lowest point: a shell standing
+    above z = 0 is brought down onto the plate before it is loaded."""
+    lowest = down[:, :, 2].min() if len(down) else 0.0
+    flat = down[(down[:, :, 2] <= lowest + SEAT_MM).all(axis=1)][:, :, :2]
+    if not len(flat):
+        return Polygon()
+    resting = shapely.union_all(shapely.polygons(flat)).buffer(0.01)
+    return shapely.buffer(resting, -_COARSE_INSIDE_SPACINGS * spacing_mm - 0.01)
+
+
 def solid_of_mesh(
     vertices: FloatArray,
     faces: IntArray,
@@ -160,7 +191,7 @@ def solid_of_mesh(
     step = min(spacing_mm, _RING_STEP_MM)
     rings = [resample_even(np.asarray(region.exterior.coords), step)]
     rings += [resample_even(np.asarray(h.coords), step) for h in region.interiors]
-    mesh = triangulate(rings, region, spacing_mm)
+    mesh = triangulate(rings, region, spacing_mm, coarse=_resting_inside(tri[down], spacing_mm))
     top = _heights_on(vertices, faces[up], mesh.points, lowest=False)
     bottom = _heights_on(vertices, faces[down], mesh.points, lowest=True)
     wall = top - bottom

@@ -12,8 +12,8 @@ from typing import Final
 
 #: (posture, weight class) -> (McCormick's PP thickness mm, loaded at kg, mm per kg).
 DEFLECTION_MM_PER_KG: Final = {
-    ("neutral", "below_75kg"): (4.0, 60.0, 0.0118921),
-    ("neutral", "from_75kg"): (4.5, 90.0, 0.00917545),
-    ("cavoid", "below_75kg"): (3.0, 60.0, 0.0284685),
-    ("cavoid", "from_75kg"): (4.0, 90.0, 0.0146376),
+    ("neutral", "below_75kg"): (4.0, 60.0, 0.0118916),
+    ("neutral", "from_75kg"): (4.5, 90.0, 0.00917496),
+    ("cavoid", "below_75kg"): (3.0, 60.0, 0.0284679),
+    ("cavoid", "from_75kg"): (4.0, 90.0, 0.0146371),
 }

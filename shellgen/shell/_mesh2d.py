@@ -116,8 +116,26 @@ def resample_even(coords: FloatArray, step_mm: float) -> FloatArray:
     return np.column_stack([np.interp(at, along, ring[:, 0]), np.interp(at, along, ring[:, 1])])
 
 
-def _grid_points(domain: Polygon, rings: Sequence[FloatArray], spacing_mm: float) -> FloatArray:
-    """Points of the regular grid (multiples of the spacing) inside the domain, clear of rings."""
+def _grid_points(
+    domain: Polygon, rings: Sequence[FloatArray], spacing_mm: float, coarse: Polygon | None = None
+) -> FloatArray:
+    """Points of the regular grid (multiples of the spacing) inside the domain, clear of rings;
+    inside ``coarse``, only those of the grid twice as wide (multiples of twice the spacing,
+    which are points of the first: the two grids meet without slivers)."""
+    grid = _plain_grid(domain, rings, spacing_mm)
+    if coarse is None or coarse.is_empty:
+        return grid
+    shapely.prepare(coarse)
+    wide = _plain_grid(domain, rings, 2.0 * spacing_mm)
+    return np.concatenate(
+        [
+            grid[~shapely.contains_xy(coarse, grid[:, 0], grid[:, 1])],
+            wide[shapely.contains_xy(coarse, wide[:, 0], wide[:, 1])],
+        ]
+    )
+
+
+def _plain_grid(domain: Polygon, rings: Sequence[FloatArray], spacing_mm: float) -> FloatArray:
     minx, miny, maxx, maxy = domain.bounds
     xs = spacing_mm * np.arange(np.ceil(minx / spacing_mm), np.floor(maxx / spacing_mm) + 1)
     ys = spacing_mm * np.arange(np.ceil(miny / spacing_mm), np.floor(maxy / spacing_mm) + 1)
@@ -151,7 +169,9 @@ def _missing_segments(tri: Delaunay, ring_ids: Sequence[IntArray], n: int) -> li
     return [np.flatnonzero(~present[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
 
 
-def triangulate(rings: Sequence[FloatArray], domain: Polygon, spacing_mm: float) -> Mesh2D:
+def triangulate(
+    rings: Sequence[FloatArray], domain: Polygon, spacing_mm: float, coarse: Polygon | None = None
+) -> Mesh2D:
     """Triangulate ``domain`` with every ring segment as an edge and a regular interior grid.
 
     Parameters
@@ -164,6 +184,9 @@ def triangulate(rings: Sequence[FloatArray], domain: Polygon, spacing_mm: float)
         The region to cover (exterior and holes are among ``rings``).
     spacing_mm : float
         Interior grid spacing, mm.
+    coarse : Polygon, optional
+        Where the interior grid is twice as wide (it should keep a few spacings from the
+        rings, which keep their own spacing).
 
     Returns
     -------
@@ -176,7 +199,7 @@ def triangulate(rings: Sequence[FloatArray], domain: Polygon, spacing_mm: float)
         If a ring segment cannot be made a Delaunay edge (rings touching or crossing).
     """
     work = [np.asarray(r, dtype=np.float64) for r in rings]
-    grid = _grid_points(domain, work, spacing_mm)
+    grid = _grid_points(domain, work, spacing_mm, coarse)
     minx, miny, maxx, maxy = domain.bounds
     pad = 10.0 * spacing_mm
     xs, ys = (

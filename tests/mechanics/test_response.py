@@ -186,3 +186,28 @@ def test_the_deflection_map_is_the_top_coming_down_under_the_activity_load(
     heel = (solid.points[:, 0] < 30.0) & (solid.bottom_mm <= SEAT_MM)
     assert heel.any()
     assert np.abs(response.deflection_map_mm[heel]).max() < 0.1 * mean_under
+
+
+def test_the_plan_is_coarse_only_well_inside_the_resting_area_and_answers_the_same(
+    shell: Shell, response: Response, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held flat on the plate, the resting area's interior hardly strains: meshing it at
+    twice the spacing (the default 3 mm here) drops plan points without moving the answers."""
+    import shellgen.mechanics._solid as solid_module
+
+    graded = solid_of_shell(shell)
+    monkeypatch.setattr(solid_module, "_COARSE_INSIDE_SPACINGS", 1e6)  # nowhere coarse
+    uniform = solid_of_shell(shell)
+    assert len(graded.points) < 0.95 * len(uniform.points)
+    # the points left out all lie on the plate
+    kept = {tuple(p) for p in np.round(graded.points, 6)}
+    left_out = np.array([tuple(p) not in kept for p in np.round(uniform.points, 6)])
+    assert left_out.any() and (uniform.bottom_mm[left_out] <= SEAT_MM).all()
+    patient = Patient(70.0, 2.0)
+    fine, coarse = (
+        respond(s, shell.spec.material, response.apex_mm, patient) for s in (uniform, graded)
+    )
+    assert coarse.dofs < 0.95 * fine.dofs
+    assert coarse.bench_deflection_mm == pytest.approx(fine.bench_deflection_mm, rel=2e-3)
+    assert coarse.deflection_mm == pytest.approx(fine.deflection_mm, rel=2e-3)
+    assert coarse.peak_stress_mpa == pytest.approx(fine.peak_stress_mpa, rel=5e-3)
