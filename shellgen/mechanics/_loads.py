@@ -19,7 +19,6 @@ __all__ = [
     "LATERAL_MIDFOOT_BW",
     "MEDIAL_MIDFOOT_AREA_MM2",
     "MEDIAL_MIDFOOT_BW",
-    "WALKING_GRF_BW",
     "LoadCase",
     "Patch",
     "bench_test",
@@ -31,13 +30,13 @@ BENCH_FORCE_N = 200.0
 BENCH_RADIUS_MM = 20.0
 GRAVITY_M_S2 = 9.81
 #: McCormick, Bonanno & Landorf 2013, Table 7 (custom orthosis, walking): peak force under
-#: the medial midfoot 14.9 % BW over 23.3 cm^2, under the lateral midfoot 25.4 % BW.
+#: the medial midfoot 14.9 % BW over 23.3 cm^2, under the lateral midfoot 25.4 % BW. These are
+#: measured forces in walking, fractions of body weight (not of the 1.2 BW peak ground
+#: reaction); an activity scales them by its peak ground reaction over walking's
+#: (:data:`shellgen.calibration.ACTIVITY_LOAD`).
 MEDIAL_MIDFOOT_BW = 0.149
 MEDIAL_MIDFOOT_AREA_MM2 = 2330.0
 LATERAL_MIDFOOT_BW = 0.254
-#: Peak vertical ground reaction in walking, body weights (Keller 1996); the midfoot shares
-#: above are of this walking load, and an activity scales them by its load relative to it.
-WALKING_GRF_BW = 1.2
 
 
 @dataclass(frozen=True)
