@@ -161,3 +161,27 @@ def test_a_modification_is_in_the_shell_the_thickness_is_solved_on(
     assert plain_there.bench_stiffness_n_per_mm != pytest.approx(
         modified.response.bench_stiffness_n_per_mm, rel=0.01
     )
+
+
+def test_the_next_thickness_lies_on_the_power_law_through_the_trials() -> None:
+    """A deflection going exactly as t^-2.7: from two trials either side of the target, or
+    both on one side, the next thickness meets it; from one trial the assumed slope is used,
+    and a measured slope outside the believed range is held to it."""
+    from shellgen.calibration import _thickness_for
+
+    def deflection(t: float) -> float:
+        return 2.0 * t**-2.7
+
+    target = deflection(3.1)
+    either_side = [(2.5, deflection(2.5)), (4.0, deflection(4.0))]
+    one_side = [(4.0, deflection(4.0)), (5.0, deflection(5.0))]
+    for tried in (either_side, one_side):
+        assert _thickness_for(tried, target, (-4.0, -0.5), -2.5) == pytest.approx(3.1, rel=1e-9)
+    one = [(4.0, deflection(4.0))]
+    assert _thickness_for(one, target, (-4.0, -0.5), -2.5) == pytest.approx(
+        4.0 * (target / deflection(4.0)) ** (1 / -2.5)
+    )
+    steep = [(4.0, deflection(4.0)), (4.2, deflection(4.0) / 2.0)]  # slope -14: held to -4
+    assert _thickness_for(steep, target, (-4.0, -0.5), -2.5) == pytest.approx(
+        4.0 * (target / deflection(4.0)) ** (1 / -4.0)
+    )
